@@ -14,6 +14,7 @@ package elblog
 
 import (
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -184,11 +185,11 @@ func ParseUint(v string, max uint64) (uint64, error) {
 		if c < '0' || c > '9' {
 			return 0, ErrSyntax
 		}
-		next := n*10 + uint64(c-'0')
-		if next < n {
+		d := uint64(c - '0')
+		if n > (math.MaxUint64-d)/10 {
 			return 0, ErrSyntax
 		}
-		n = next
+		n = n*10 + d
 	}
 	if n > max {
 		return 0, ErrSyntax
@@ -212,10 +213,18 @@ func ParseInt(v string) (int64, error) {
 	return int64(n), nil
 }
 
-// ParseFloat parses a decimal number such as "0.001" or "-1".
+// ParseFloat parses a decimal number such as "0.001" or "-1". It accepts only
+// digits, one decimal point and a leading minus sign, so it rejects "NaN",
+// "Inf", "1e3" and "0x1p-2", which strconv.ParseFloat would accept.
 func ParseFloat(v string) (float64, error) {
 	if v == "" {
 		return 0, ErrSyntax
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if (c < '0' || c > '9') && c != '.' && (c != '-' || i != 0) {
+			return 0, ErrSyntax
+		}
 	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil {

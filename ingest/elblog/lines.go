@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"unicode/utf8"
 )
 
 // MaxLineBytes is the longest line a LineReader returns. ALB caps the request
@@ -20,7 +22,7 @@ var ErrLineTooLong = fmt.Errorf("line longer than %d bytes", MaxLineBytes)
 var ErrEmptyLine = errors.New("empty line")
 
 // LineReader returns the lines of a log, without their "\n" or "\r\n" ending,
-// one string each, so that parsers can keep substrings of a line without
+// as valid UTF-8 strings, so that parsers can keep substrings of a line without
 // copying them again.
 type LineReader struct {
 	br   *bufio.Reader
@@ -39,7 +41,7 @@ func (l *LineReader) Next() (string, error) {
 	frag, err := l.br.ReadSlice('\n')
 	if err == nil || (err == io.EOF && len(frag) > 0) {
 		l.line++
-		s := string(trimEOL(frag))
+		s := lineString(trimEOL(frag))
 		if s == "" {
 			return s, ErrEmptyLine
 		}
@@ -49,13 +51,15 @@ func (l *LineReader) Next() (string, error) {
 		return "", err
 	}
 
-	// The line is longer than the buffer: collect it up to MaxLineBytes and
-	// skip the rest.
+	// The line is longer than the buffer. Collect it until at least
+	// MaxLineBytes+2 bytes are held, enough for a line of MaxLineBytes and its
+	// "\r\n", and skip the rest. A line cut short this way does not end in
+	// "\n", so trimEOL leaves it longer than MaxLineBytes.
 	l.line++
 	buf := append([]byte(nil), frag...)
 	for {
 		frag, err = l.br.ReadSlice('\n')
-		if len(buf) < MaxLineBytes {
+		if len(buf) < MaxLineBytes+2 {
 			buf = append(buf, frag...)
 		}
 		if err == bufio.ErrBufferFull {
@@ -66,10 +70,32 @@ func (l *LineReader) Next() (string, error) {
 		}
 		break
 	}
-	if len(buf) > MaxLineBytes {
-		return string(buf[:MaxLineBytes]), ErrLineTooLong
+	line := trimEOL(buf)
+	if len(line) > MaxLineBytes {
+		return lineString(line[:MaxLineBytes]), ErrLineTooLong
 	}
-	return string(trimEOL(buf)), nil
+	return lineString(line), nil
+}
+
+// lineString copies a line into a string, writing each byte that is not part
+// of valid UTF-8 as the escape \xNN, as ELB writes the bytes it escapes.
+// Database text columns accept only valid UTF-8.
+func lineString(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var out strings.Builder
+	out.Grow(len(b) + 16)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			fmt.Fprintf(&out, "\\x%02x", b[0])
+		} else {
+			out.Write(b[:size])
+		}
+		b = b[size:]
+	}
+	return out.String()
 }
 
 // Line returns the 1-indexed number of the line Next returned last.
