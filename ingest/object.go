@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -53,4 +55,24 @@ type Source interface {
 // From or To leaves that side open; the zero Window selects everything.
 type Window struct {
 	From, To time.Time
+}
+
+// OpenSource returns the source that arg names: an S3 source for an
+// "s3://bucket/prefix" URI, and a local source for any other argument.
+// s3client is called only for an S3 URI, so a run over local files never
+// loads the AWS configuration.
+func OpenSource(ctx context.Context, arg string, s3client func() (S3API, error)) (Source, error) {
+	// "S3://..." goes to ParseS3URI too, which rejects it with a clear
+	// message instead of reporting a missing local folder.
+	if !strings.HasPrefix(strings.ToLower(arg), "s3://") {
+		return NewLocalSource(arg)
+	}
+	if _, _, err := ParseS3URI(arg); err != nil {
+		return nil, err
+	}
+	client, err := s3client()
+	if err != nil {
+		return nil, fmt.Errorf("create S3 client for %s: %w", arg, err)
+	}
+	return NewS3Source(client, arg)
 }
