@@ -1,0 +1,494 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/cutover-dev/cutover/ingest/albaccess"
+	"github.com/cutover-dev/cutover/ingest/albconn"
+)
+
+// MaxRawBytes is how much of a rejected line's text is kept.
+const MaxRawBytes = 1024
+
+// chunkRows is how many rows a Load collects before it hands them to DuckDB.
+// Larger chunks cost memory; smaller ones cost a view registration each.
+const chunkRows = 64 * 1024
+
+// Object describes one log object as the manifest records it.
+type Object struct {
+	URI           string
+	ETag          string
+	Size          int64
+	Kind          string
+	ParserVersion int
+	IntervalEnd   time.Time // zero when the name holds none
+	LoadBalancer  string
+	Node          string
+}
+
+// LoadedObject is a manifest row: an object and what loading it produced.
+type LoadedObject struct {
+	Object
+	Rows     int64
+	Rejected int64
+	LoadedAt time.Time
+}
+
+// Objects returns the manifest, keyed by URI.
+func (d *DB) Objects(ctx context.Context) (map[string]LoadedObject, error) {
+	rows, err := d.sql.QueryContext(ctx, `SELECT uri, etag, size, kind, parser_version, rows, rejected, loaded_at,
+		interval_end, coalesce(load_balancer, ''), coalesce(node, '') FROM objects`)
+	if err != nil {
+		return nil, fmt.Errorf("read manifest of %s: %w", d.path, err)
+	}
+	defer rows.Close()
+	out := make(map[string]LoadedObject)
+	for rows.Next() {
+		var o LoadedObject
+		var end sql.NullTime
+		if err := rows.Scan(&o.URI, &o.ETag, &o.Size, &o.Kind, &o.ParserVersion, &o.Rows, &o.Rejected, &o.LoadedAt,
+			&end, &o.LoadBalancer, &o.Node); err != nil {
+			return nil, fmt.Errorf("read manifest of %s: %w", d.path, err)
+		}
+		o.IntervalEnd = end.Time
+		out[o.URI] = o
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read manifest of %s: %w", d.path, err)
+	}
+	return out, nil
+}
+
+// Writer loads objects. An object of up to chunkRows rows is parsed into
+// memory and committed together with other small objects in one transaction
+// by the writer's committer, because a commit costs milliseconds and a day of
+// a quiet load balancer's logs is thousands of small objects. A larger object
+// streams its rows in chunks, in a transaction of its own. Either way each
+// object's rows and manifest entry become visible together or not at all, and
+// a process that dies before a commit leaves no trace of the objects in it.
+type Writer struct {
+	db      *DB
+	queue   chan *Load
+	stopped chan struct{}
+	err     error // the committer's connection error, when it could not start
+}
+
+// maxGroupObjects caps the objects in one group commit, so that a failed
+// commit costs little work to redo.
+const maxGroupObjects = 512
+
+// groupWait is how long the committer collects objects for a group after the
+// first one arrives. A commit costs about a millisecond or more, so waiting a
+// little for more objects costs less than committing each on its own.
+const groupWait = 50 * time.Millisecond
+
+// NewWriter starts a writer. Close it to commit what is pending.
+func (d *DB) NewWriter(ctx context.Context) *Writer {
+	w := &Writer{db: d, queue: make(chan *Load, 64), stopped: make(chan struct{})}
+	go w.commitLoop(ctx)
+	return w
+}
+
+// Close commits the objects handed over so far and stops the writer.
+func (w *Writer) Close() {
+	close(w.queue)
+	<-w.stopped
+}
+
+// Load collects one object's rows. It is not safe for concurrent use.
+type Load struct {
+	w          *Writer
+	obj        Object
+	replace    bool
+	table      string
+	rows       *batch
+	rejected   *batch
+	rowCount   int64
+	rejections int64
+	done       func(LoadedObject, error)
+
+	// conn is the load's own connection once the object outgrew memory.
+	conn *sql.Conn
+	// records holds the batches of an object handed to the committer.
+	records []arrow.RecordBatch
+}
+
+var viewSeq atomic.Int64
+
+// Begin starts loading obj into table alb_access or alb_connection, chosen
+// by obj.Kind ("alb_access", "alb_connection"; other kinds only record the
+// object). With replace set, the object's earlier rows, rejected lines and
+// manifest entry are deleted in the same transaction.
+func (w *Writer) Begin(obj Object, replace bool) *Load {
+	l := &Load{w: w, obj: obj, replace: replace, rejected: newBatch(rejectedSchema)}
+	switch obj.Kind {
+	case "alb_access":
+		l.table, l.rows = "alb_access", newBatch(accessSchema)
+	case "alb_connection":
+		l.table, l.rows = "alb_connection", newBatch(connectionSchema)
+	}
+	return l
+}
+
+// Access adds one access-log record read from the given line.
+func (l *Load) Access(ctx context.Context, r *albaccess.Record, line int) error {
+	if l.table != "alb_access" {
+		return fmt.Errorf("load %s: access-log record in a %s object", l.obj.URI, l.obj.Kind)
+	}
+	l.rows.appendAccess(l.obj.URI, r, line)
+	l.rowCount++
+	return l.flushIfFull(ctx)
+}
+
+// Connection adds one connection-log record read from the given line.
+func (l *Load) Connection(ctx context.Context, r *albconn.Record, line int) error {
+	if l.table != "alb_connection" {
+		return fmt.Errorf("load %s: connection-log record in a %s object", l.obj.URI, l.obj.Kind)
+	}
+	l.rows.appendConnection(l.obj.URI, r, line)
+	l.rowCount++
+	return l.flushIfFull(ctx)
+}
+
+// Reject records a line that could not be parsed, with the reason and the
+// first MaxRawBytes bytes of its text.
+func (l *Load) Reject(ctx context.Context, line int, reason, raw string) error {
+	l.rejected.appendRejected(l.obj.URI, line, reason, truncateUTF8(raw, MaxRawBytes))
+	l.rejections++
+	return l.flushIfFull(ctx)
+}
+
+// flushIfFull moves a full batch to the database, in the load's own
+// transaction, which it starts the first time.
+func (l *Load) flushIfFull(ctx context.Context) error {
+	full := l.rejected.rows >= chunkRows
+	if l.rows != nil && l.rows.rows >= chunkRows {
+		full = true
+	}
+	if !full {
+		return nil
+	}
+	if l.conn == nil {
+		conn, err := l.w.db.sql.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("load %s: %w", l.obj.URI, err)
+		}
+		l.conn = conn
+		if err := begin(ctx, conn, l.replaced()); err != nil {
+			l.rollback()
+			return fmt.Errorf("load %s: %w", l.obj.URI, err)
+		}
+	}
+	return l.flush(ctx)
+}
+
+func (l *Load) flush(ctx context.Context) error {
+	if l.rows != nil && l.rows.rows > 0 {
+		rec := l.rows.take()
+		err := insert(ctx, l.conn, l.table, []arrow.RecordBatch{rec})
+		rec.Release()
+		if err != nil {
+			return fmt.Errorf("load %s: %w", l.obj.URI, err)
+		}
+	}
+	if l.rejected.rows > 0 {
+		rec := l.rejected.take()
+		err := insert(ctx, l.conn, "rejected_lines", []arrow.RecordBatch{rec})
+		rec.Release()
+		if err != nil {
+			return fmt.Errorf("load %s: %w", l.obj.URI, err)
+		}
+	}
+	return nil
+}
+
+// replaced returns the URIs whose earlier loads this load replaces.
+func (l *Load) replaced() []string {
+	if l.replace {
+		return []string{l.obj.URI}
+	}
+	return nil
+}
+
+// Commit hands the object over. done is called once its rows and manifest
+// entry are committed, or with the error that prevented it; that may be
+// before Commit returns, or later on the writer's committer.
+func (l *Load) Commit(ctx context.Context, done func(LoadedObject, error)) {
+	if l.conn == nil {
+		// Small object: the committer commits it with others.
+		l.done = done
+		if l.rows != nil {
+			l.records = append(l.records, l.rows.take())
+		}
+		l.records = append(l.records, l.rejected.take())
+		l.releaseBuilders()
+		select {
+		case l.w.queue <- l:
+		case <-ctx.Done():
+			l.release()
+			done(LoadedObject{}, ctx.Err())
+		}
+		return
+	}
+
+	res := l.loaded(time.Now().UTC())
+	err := l.flush(ctx)
+	if err == nil {
+		err = recordObjects(ctx, l.conn, []LoadedObject{res})
+	}
+	if err == nil {
+		_, err = l.conn.ExecContext(ctx, "COMMIT")
+		if err != nil {
+			err = fmt.Errorf("commit %s: %w", l.obj.URI, err)
+		}
+	}
+	if err != nil {
+		l.rollback()
+	}
+	l.release()
+	done(res, err)
+}
+
+// Rollback abandons the load; nothing of it stays in the database.
+func (l *Load) Rollback() error {
+	var err error
+	if l.conn != nil {
+		err = l.rollback()
+	}
+	l.release()
+	return err
+}
+
+func (l *Load) rollback() error {
+	// A background context: the load's own context may be the reason for the
+	// rollback.
+	_, err := l.conn.ExecContext(context.Background(), "ROLLBACK")
+	l.conn.Close()
+	l.conn = nil
+	if err != nil && !errors.Is(err, sql.ErrConnDone) {
+		return fmt.Errorf("roll back %s: %w", l.obj.URI, err)
+	}
+	return nil
+}
+
+func (l *Load) loaded(at time.Time) LoadedObject {
+	return LoadedObject{Object: l.obj, Rows: l.rowCount, Rejected: l.rejections, LoadedAt: at}
+}
+
+func (l *Load) releaseBuilders() {
+	if l.rows != nil {
+		l.rows.release()
+		l.rows = nil
+	}
+	if l.rejected != nil {
+		l.rejected.release()
+		l.rejected = nil
+	}
+}
+
+func (l *Load) release() {
+	l.releaseBuilders()
+	for _, r := range l.records {
+		r.Release()
+	}
+	l.records = nil
+	if l.conn != nil {
+		l.conn.Close()
+		l.conn = nil
+	}
+}
+
+// commitLoop commits the small objects handed over, as many at once as are
+// waiting, up to maxGroupObjects or about chunkRows rows.
+func (w *Writer) commitLoop(ctx context.Context) {
+	defer close(w.stopped)
+	conn, err := w.db.sql.Conn(ctx)
+	if err != nil {
+		err = fmt.Errorf("open a connection to %s: %w", w.db.path, err)
+	}
+	for l := range w.queue {
+		group := []*Load{l}
+		rows := l.rowCount
+		deadline := time.NewTimer(groupWait)
+	drain:
+		for len(group) < maxGroupObjects && rows < 4*chunkRows {
+			select {
+			case next, ok := <-w.queue:
+				if !ok {
+					break drain
+				}
+				group = append(group, next)
+				rows += next.rowCount
+			case <-deadline.C:
+				break drain
+			}
+		}
+		deadline.Stop()
+		groupErr := err
+		if groupErr == nil {
+			groupErr = commitGroup(ctx, conn, group)
+		}
+		for _, l := range group {
+			l.release()
+			l.done(l.loaded(time.Now().UTC()), groupErr)
+		}
+	}
+	if conn != nil {
+		conn.Close()
+	}
+}
+
+// commitGroup writes whole objects in one transaction.
+func commitGroup(ctx context.Context, conn *sql.Conn, group []*Load) error {
+	var objs []Object
+	var done []LoadedObject
+	var replaced []string
+	recs := map[string][]arrow.RecordBatch{}
+	now := time.Now().UTC()
+	for _, l := range group {
+		objs = append(objs, l.obj)
+		done = append(done, l.loaded(now))
+		replaced = append(replaced, l.replaced()...)
+		for i, r := range l.records {
+			table := l.table
+			if i == len(l.records)-1 {
+				table = "rejected_lines" // Commit appends the rejected lines last
+			}
+			if r.NumRows() > 0 {
+				recs[table] = append(recs[table], r)
+			}
+		}
+	}
+	err := begin(ctx, conn, replaced)
+	for _, table := range []string{"alb_access", "alb_connection", "rejected_lines"} {
+		if err == nil {
+			err = insert(ctx, conn, table, recs[table])
+		}
+	}
+	if err == nil {
+		err = recordObjects(ctx, conn, done)
+	}
+	if err == nil {
+		_, err = conn.ExecContext(ctx, "COMMIT")
+	}
+	if err != nil {
+		conn.ExecContext(context.Background(), "ROLLBACK")
+		if len(objs) == 1 {
+			return fmt.Errorf("load %s: %w", objs[0].URI, err)
+		}
+		return fmt.Errorf("load %d objects together, %s among them: %w", len(objs), objs[0].URI, err)
+	}
+	return nil
+}
+
+// begin starts a transaction and deletes what earlier loads of the replaced
+// URIs wrote.
+func begin(ctx context.Context, conn *sql.Conn, replaced []string) error {
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	for _, uri := range replaced {
+		for _, q := range []string{
+			"DELETE FROM alb_access WHERE source_uri = ?",
+			"DELETE FROM alb_connection WHERE source_uri = ?",
+			"DELETE FROM rejected_lines WHERE uri = ?",
+			"DELETE FROM objects WHERE uri = ?",
+		} {
+			if _, err := conn.ExecContext(ctx, q, uri); err != nil {
+				return fmt.Errorf("replace %s: %w", uri, err)
+			}
+		}
+	}
+	return nil
+}
+
+// insert hands record batches to DuckDB through a temporary Arrow view. The
+// caller keeps its references to them.
+func insert(ctx context.Context, conn *sql.Conn, table string, recs []arrow.RecordBatch) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	err := conn.Raw(func(dc any) error {
+		raw := dc.(driver.Conn)
+		a, err := duckdb.NewArrowFromConn(raw)
+		if err != nil {
+			return err
+		}
+		reader, err := array.NewRecordReader(recs[0].Schema(), recs)
+		if err != nil {
+			return err
+		}
+		defer reader.Release()
+		view := "cutover_load_" + strconv.FormatInt(viewSeq.Add(1), 10)
+		release, err := a.RegisterView(reader, view)
+		if err != nil {
+			return err
+		}
+		defer release()
+		execer := raw.(driver.ExecerContext)
+		_, err = execer.ExecContext(ctx, "INSERT INTO "+table+" BY NAME SELECT * FROM "+view, nil)
+		if _, dropErr := execer.ExecContext(ctx, "DROP VIEW "+view, nil); err == nil {
+			err = dropErr
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("insert into %s: %w", table, err)
+	}
+	return nil
+}
+
+// recordObjects adds the objects' manifest entries.
+func recordObjects(ctx context.Context, conn *sql.Conn, objs []LoadedObject) error {
+	const columns = 11
+	query := "INSERT INTO objects (uri, etag, size, kind, parser_version, rows, rejected, loaded_at, interval_end, load_balancer, node) VALUES "
+	args := make([]any, 0, columns*len(objs))
+	for i, o := range objs {
+		if i > 0 {
+			query += ", "
+		}
+		query += "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		args = append(args, o.URI, o.ETag, o.Size, o.Kind, o.ParserVersion, o.Rows, o.Rejected, o.LoadedAt,
+			nullTime(o.IntervalEnd), nullString(o.LoadBalancer), nullString(o.Node))
+	}
+	if _, err := conn.ExecContext(ctx, query, args...); err != nil {
+		return fmt.Errorf("record objects in the manifest: %w", err)
+	}
+	return nil
+}
+
+func nullTime(t time.Time) sql.NullTime {
+	return sql.NullTime{Time: t, Valid: !t.IsZero()}
+}
+
+func nullString(s string) sql.NullString {
+	return sql.NullString{String: s, Valid: s != ""}
+}
+
+// truncateUTF8 cuts s to at most max bytes without splitting a character,
+// and replaces invalid UTF-8, which DuckDB's VARCHAR does not accept.
+func truncateUTF8(s string, max int) string {
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	if !utf8.ValidString(s) {
+		s = string([]rune(s)) // each invalid byte becomes U+FFFD
+	}
+	return s
+}

@@ -1,0 +1,375 @@
+package store
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cutover-dev/cutover/ingest/albaccess"
+	"github.com/cutover-dev/cutover/ingest/albconn"
+)
+
+func openTemp(t *testing.T) (*DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "test.duckdb")
+	db, err := Open(context.Background(), Options{Path: path})
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	return db, path
+}
+
+// load writes one object through a writer of its own and returns what Commit
+// reported.
+func load(t *testing.T, db *DB, obj Object, replace bool, fill func(ctx context.Context, l *Load)) (LoadedObject, error) {
+	t.Helper()
+	ctx := context.Background()
+	w := db.NewWriter(ctx)
+	l := w.Begin(obj, replace)
+	fill(ctx, l)
+	var res LoadedObject
+	var err error
+	l.Commit(ctx, func(o LoadedObject, e error) { res, err = o, e })
+	w.Close()
+	return res, err
+}
+
+func sampleAccess() albaccess.Record {
+	return albaccess.Record{
+		Type:                   "https",
+		Time:                   time.Date(2026, 12, 3, 10, 4, 59, 123456000, time.UTC),
+		ELB:                    "app/shop/50dc6c495c0c9188",
+		ClientIP:               "2001:db8::7",
+		ClientPort:             sql.NullInt32{Int32: 50718, Valid: true},
+		TargetPort:             sql.NullInt32{},
+		TargetProcessingTime:   sql.NullFloat64{Float64: 0.048, Valid: true},
+		ELBStatusCode:          sql.NullInt32{Int32: 502, Valid: true},
+		ReceivedBytes:          sql.NullInt64{Int64: 34, Valid: true},
+		RequestURL:             sql.NullString{String: "https://shop.example.com:443/a b", Valid: true},
+		MatchedRulePriority:    sql.NullInt32{Int32: -1, Valid: true},
+		RequestCreationTime:    sql.NullTime{Time: time.Date(2026, 12, 3, 10, 4, 59, 100000000, time.UTC), Valid: true},
+		ConnTraceID:            sql.NullString{String: "TID_1c2b3a4d5e6f708192a3b4c5d6e7f809", Valid: true},
+		Extra:                  "10.0.3.7",
+		RequestTransformStatus: sql.NullString{},
+	}
+}
+
+func sampleConnection() albconn.Record {
+	return albconn.Record{
+		Time:                       time.Date(2026, 12, 3, 10, 4, 58, 5000, time.UTC),
+		ClientIP:                   "203.0.113.9",
+		ClientPort:                 sql.NullInt32{Int32: 36280, Valid: true},
+		ListenerPort:               sql.NullInt32{Int32: 443, Valid: true},
+		TLSProtocol:                sql.NullString{String: "TLSv1.3", Valid: true},
+		LeafClientCertSubject:      sql.NullString{String: "CN=pos-17,O=Shops Ltd,C=GB", Valid: true},
+		CertNotAfter:               sql.NullTime{Time: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), Valid: true},
+		LeafClientCertSerialNumber: sql.NullString{String: "FEF257372D5C14D4", Valid: true},
+		TLSVerifyStatus:            sql.NullString{String: "Failed:ClientCertUntrusted", Valid: true},
+	}
+}
+
+func TestOpenCreatesSchema(t *testing.T) {
+	db, path := openTemp(t)
+	res, err := db.Query(context.Background(), "SELECT max(version) FROM schema_version")
+	require.NoError(t, err)
+	assert.Equal(t, int32(SchemaVersion), res.Rows[0][0])
+	require.NoError(t, db.Close())
+
+	// A second open finds the schema and applies nothing twice.
+	db2, err := Open(context.Background(), Options{Path: path})
+	require.NoError(t, err)
+	defer db2.Close()
+	res, err = db2.Query(context.Background(), "SELECT count(*) FROM schema_version")
+	require.NoError(t, err)
+	assert.Equal(t, int64(SchemaVersion), res.Rows[0][0])
+}
+
+func TestOpenReadOnlyMissingFile(t *testing.T) {
+	_, err := Open(context.Background(), Options{Path: filepath.Join(t.TempDir(), "none.duckdb"), ReadOnly: true})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "none.duckdb does not exist")
+}
+
+func TestOpenNewerSchema(t *testing.T) {
+	db, path := openTemp(t)
+	_, err := db.sql.Exec("INSERT INTO schema_version VALUES (99, now())")
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	_, err = Open(context.Background(), Options{Path: path})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "schema version 99, newer than this cutover's")
+}
+
+func TestLoadCommitsRowsAndManifest(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	end := time.Date(2026, 12, 3, 10, 5, 0, 0, time.UTC)
+	obj := Object{URI: "s3://logs/a.log.gz", ETag: "abc", Size: 1234, Kind: "alb_access", ParserVersion: 1,
+		IntervalEnd: end, LoadBalancer: "shop.50dc6c495c0c9188", Node: "10.0.3.7"}
+	rec := sampleAccess()
+	done, err := load(t, db, obj, false, func(ctx context.Context, l *Load) {
+		require.NoError(t, l.Access(ctx, &rec, 1))
+		require.NoError(t, l.Reject(ctx, 2, "field 2 (time): invalid value", strings.Repeat("é", 600)))
+		require.NoError(t, l.Access(ctx, &rec, 3))
+	})
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), done.Rows)
+	assert.Equal(t, int64(1), done.Rejected)
+
+	res, err := db.Query(ctx, `SELECT type, time, client_ip, client_port, target_ip, target_port, target_processing_time,
+		elb_status_code, request_url, matched_rule_priority, request_creation_time, conn_trace_id, extra_fields,
+		request_transform_status, source_uri, source_line FROM alb_access ORDER BY source_line`)
+	require.NoError(t, err)
+	require.Len(t, res.Rows, 2)
+	row := res.Rows[0]
+	assert.Equal(t, "https", row[0])
+	assert.Equal(t, rec.Time, row[1].(time.Time).UTC())
+	assert.Equal(t, "2001:db8::7", row[2])
+	assert.Equal(t, int32(50718), row[3])
+	assert.Nil(t, row[4])
+	assert.Nil(t, row[5])
+	assert.Equal(t, 0.048, row[6])
+	assert.Equal(t, int32(502), row[7])
+	assert.Equal(t, "https://shop.example.com:443/a b", row[8])
+	assert.Equal(t, int32(-1), row[9])
+	assert.Equal(t, rec.RequestCreationTime.Time, row[10].(time.Time).UTC())
+	assert.Equal(t, "TID_1c2b3a4d5e6f708192a3b4c5d6e7f809", row[11])
+	assert.Equal(t, "10.0.3.7", row[12])
+	assert.Nil(t, row[13])
+	assert.Equal(t, "s3://logs/a.log.gz", row[14])
+	assert.Equal(t, int32(1), row[15])
+	assert.Equal(t, int32(3), res.Rows[1][15])
+
+	res, err = db.Query(ctx, "SELECT uri, line, reason, octet_length(encode(raw)) FROM rejected_lines")
+	require.NoError(t, err)
+	require.Len(t, res.Rows, 1)
+	assert.Equal(t, []any{"s3://logs/a.log.gz", int32(2), "field 2 (time): invalid value", int64(1024)}, res.Rows[0])
+
+	objs, err := db.Objects(ctx)
+	require.NoError(t, err)
+	got := objs["s3://logs/a.log.gz"]
+	assert.Equal(t, obj, got.Object)
+	assert.Equal(t, int64(2), got.Rows)
+	assert.Equal(t, int64(1), got.Rejected)
+}
+
+func TestLoadConnection(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	rec := sampleConnection()
+	_, err := load(t, db, Object{URI: "/logs/conn.log", ETag: "sha256:00", Kind: "alb_connection", ParserVersion: 1}, false,
+		func(ctx context.Context, l *Load) { require.NoError(t, l.Connection(ctx, &rec, 7)) })
+	require.NoError(t, err)
+	res, err := db.Query(ctx, `SELECT client_ip, listener_port, tls_handshake_latency, leaf_client_cert_subject,
+		cert_not_before, cert_not_after, tls_verify_status, source_line FROM alb_connection`)
+	require.NoError(t, err)
+	require.Len(t, res.Rows, 1)
+	row := res.Rows[0]
+	assert.Equal(t, "203.0.113.9", row[0])
+	assert.Equal(t, int32(443), row[1])
+	assert.Nil(t, row[2])
+	assert.Equal(t, "CN=pos-17,O=Shops Ltd,C=GB", row[3])
+	assert.Nil(t, row[4])
+	assert.Equal(t, rec.CertNotAfter.Time, row[5].(time.Time).UTC())
+	assert.Equal(t, "Failed:ClientCertUntrusted", row[6])
+	assert.Equal(t, int32(7), row[7])
+}
+
+func TestLoadWrongKindRecord(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	w := db.NewWriter(ctx)
+	defer w.Close()
+	l := w.Begin(Object{URI: "/logs/conn.log", ETag: "x", Kind: "alb_connection", ParserVersion: 1}, false)
+	defer l.Rollback()
+	rec := sampleAccess()
+	err := l.Access(ctx, &rec, 1)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "access-log record in a alb_connection object")
+}
+
+func TestLoadManyChunks(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	rec := sampleAccess()
+	n := 2*chunkRows + 17
+	done, err := load(t, db, Object{URI: "/logs/big.log", ETag: "x", Kind: "alb_access", ParserVersion: 1}, false,
+		func(ctx context.Context, l *Load) {
+			for i := 1; i <= n; i++ {
+				require.NoError(t, l.Access(ctx, &rec, i))
+			}
+			require.NotNil(t, l.conn, "an object larger than a chunk streams in its own transaction")
+		})
+	require.NoError(t, err)
+	assert.Equal(t, int64(n), done.Rows)
+	res, err := db.Query(ctx, "SELECT count(*), count(DISTINCT source_line), max(source_line) FROM alb_access")
+	require.NoError(t, err)
+	assert.Equal(t, []any{int64(n), int64(n), int32(n)}, res.Rows[0])
+}
+
+func TestRollbackLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	w := db.NewWriter(ctx)
+	defer w.Close()
+	l := w.Begin(Object{URI: "/logs/big.log", ETag: "x", Kind: "alb_access", ParserVersion: 1}, false)
+	rec := sampleAccess()
+	for i := 1; i <= chunkRows+5; i++ { // one chunk reaches the table before the rollback
+		require.NoError(t, l.Access(ctx, &rec, i))
+	}
+	require.NoError(t, l.Reject(ctx, 1, "bad", "x"))
+	require.NoError(t, l.Rollback())
+	res, err := db.Query(ctx, `SELECT (SELECT count(*) FROM alb_access), (SELECT count(*) FROM rejected_lines),
+		(SELECT count(*) FROM objects)`)
+	require.NoError(t, err)
+	assert.Equal(t, []any{int64(0), int64(0), int64(0)}, res.Rows[0])
+}
+
+func TestReplaceDeletesEarlierLoad(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	obj := Object{URI: "/logs/a.log", ETag: "v1", Kind: "alb_access", ParserVersion: 1}
+	rec := sampleAccess()
+	loadRows := func(obj Object, replace bool, rows int) {
+		_, err := load(t, db, obj, replace, func(ctx context.Context, l *Load) {
+			for i := 1; i <= rows; i++ {
+				require.NoError(t, l.Access(ctx, &rec, i))
+			}
+			require.NoError(t, l.Reject(ctx, rows+1, "bad", "x"))
+		})
+		require.NoError(t, err)
+	}
+	loadRows(obj, false, 3)
+	obj.ParserVersion = 2
+	loadRows(obj, true, 2)
+	res, err := db.Query(ctx, `SELECT (SELECT count(*) FROM alb_access), (SELECT count(*) FROM rejected_lines),
+		(SELECT count(*) FROM objects), (SELECT max(parser_version) FROM objects)`)
+	require.NoError(t, err)
+	assert.Equal(t, []any{int64(2), int64(1), int64(1), int32(2)}, res.Rows[0])
+}
+
+func TestGroupCommitOfSmallObjects(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	rec := sampleAccess()
+	conn := sampleConnection()
+	w := db.NewWriter(ctx)
+	var mu sync.Mutex
+	var errs []error
+	const objects = 300
+	for i := range objects {
+		kind := "alb_access"
+		if i%3 == 0 {
+			kind = "alb_connection"
+		}
+		l := w.Begin(Object{URI: fmt.Sprintf("/logs/%03d.log", i), ETag: "x", Kind: kind, ParserVersion: 1}, false)
+		for line := 1; line <= i%5+1; line++ {
+			if kind == "alb_access" {
+				require.NoError(t, l.Access(ctx, &rec, line))
+			} else {
+				require.NoError(t, l.Connection(ctx, &conn, line))
+			}
+		}
+		require.NoError(t, l.Reject(ctx, 99, "bad", "x"))
+		l.Commit(ctx, func(_ LoadedObject, err error) {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		})
+	}
+	w.Close()
+	require.Len(t, errs, objects)
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	res, err := db.Query(ctx, `SELECT (SELECT count(*) FROM alb_access), (SELECT count(*) FROM alb_connection),
+		(SELECT count(*) FROM rejected_lines), (SELECT count(*) FROM objects), (SELECT sum(rows) FROM objects),
+		(SELECT count(*) FROM alb_access a JOIN objects o ON o.uri = a.source_uri WHERE o.kind <> 'alb_access')`)
+	require.NoError(t, err)
+	var access, connections int64
+	for i := range objects {
+		if i%3 == 0 {
+			connections += int64(i%5 + 1)
+		} else {
+			access += int64(i%5 + 1)
+		}
+	}
+	assert.Equal(t, []any{access, connections, int64(objects), int64(objects), big.NewInt(access + connections), int64(0)}, res.Rows[0])
+}
+
+func TestTruncateUTF8(t *testing.T) {
+	tests := []struct {
+		name string
+		give string
+		max  int
+		want string
+	}{
+		{name: "short", give: "abc", max: 10, want: "abc"},
+		{name: "cut ascii", give: "abcdef", max: 4, want: "abcd"},
+		{name: "no split rune", give: "aé", max: 2, want: "a"},
+		{name: "invalid byte", give: "a\xffb", max: 10, want: "a\uFFFDb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, truncateUTF8(tt.give, tt.max))
+		})
+	}
+}
+
+// TestHoldDatabase is not a test: TestLockedDatabase runs the test binary
+// with CUTOVER_HOLD_DB set so that this function holds the database open in
+// another process until its standard input closes.
+func TestHoldDatabase(t *testing.T) {
+	path := os.Getenv("CUTOVER_HOLD_DB")
+	if path == "" {
+		t.Skip("helper process for TestLockedDatabase")
+	}
+	db, err := Open(context.Background(), Options{Path: path})
+	require.NoError(t, err)
+	os.Stdout.WriteString("ready\n")
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	db.Close()
+}
+
+func TestLockedDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "held.duckdb")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHoldDatabase$")
+	cmd.Env = append(os.Environ(), "CUTOVER_HOLD_DB="+path)
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { stdin.Close(); cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "ready\n", line)
+
+	_, err = Open(context.Background(), Options{Path: path})
+	var locked *LockedError
+	require.True(t, errors.As(err, &locked), "got %v", err)
+	assert.Equal(t, cmd.Process.Pid, locked.PID)
+	assert.Contains(t, err.Error(), "held.duckdb is in use by process")
+	assert.Contains(t, err.Error(), "--wait")
+
+	// With --wait, Open gets the file once the other process lets go of it.
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		stdin.Write([]byte("\n"))
+	}()
+	db, err := Open(context.Background(), Options{Path: path, Wait: 20 * time.Second})
+	require.NoError(t, err)
+	db.Close()
+}
