@@ -1,0 +1,277 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Config describes one simulated migration window. DefaultConfig fills every
+// field; Run rejects a Config that Validate rejects, and treats no zero value
+// as "use the default".
+type Config struct {
+	// AccountID is the 12-digit AWS account that owns the load balancer and
+	// appears in every object key.
+	AccountID string
+	// Region is the AWS Region, such as "eu-west-1".
+	Region string
+	// Prefix is the S3 key prefix configured for the logs, without the
+	// "AWSLogs/..." part that ELB appends, and without leading or trailing
+	// slashes. Empty means no prefix.
+	Prefix string
+	// LoadBalancerName and LoadBalancerID form the ALB's resource ID
+	// "app/<name>/<id>". The ID is 16 lower-case hex digits.
+	LoadBalancerName string
+	LoadBalancerID   string
+	// ListenerPort is the HTTPS listener's port.
+	ListenerPort int
+	// DomainName is the host name that clients send as SNI and Host.
+	DomainName string
+	// Nodes are the ALB's nodes. At least one must be active at every moment
+	// of the run; Run returns an error when a connection finds none.
+	Nodes []Node
+	// Targets are the "ip:port" addresses of the instances behind the ALB.
+	Targets []string
+
+	// Start is the simulated clock at the beginning of the run, and Duration
+	// its length. No line is later than Start+Duration.
+	// NOTE: no connection is open at Start, so the first minutes of a run
+	// carry fewer requests than the same minutes in a longer run.
+	Start    time.Time
+	Duration time.Duration
+
+	// ALBWeight is the Route 53 weight of the ALB record, 0 to 100; the NLB
+	// record has 100-ALBWeight. A resolver that refreshes its cache picks
+	// the ALB with probability ALBWeight/100.
+	ALBWeight int
+	// AliasTTL is how long a resolver that honours the TTL keeps an answer.
+	// Alias records to ELB get the load balancer's 60 s TTL.
+	AliasTTL time.Duration
+	// Resolvers is the number of DNS resolvers the clients sit behind.
+	Resolvers int
+	// TTLIgnoringShare is the share of resolvers that keep an answer longer
+	// than AliasTTL (5 minutes to a day).
+	TTLIgnoringShare float64
+
+	// Clients is the number of client identities.
+	Clients int
+	// PeakHour is the UTC hour (0 to 24) of the daily traffic peak, and
+	// TroughRatio the traffic 12 hours from the peak as a share of the peak
+	// traffic, in (0, 1].
+	PeakHour    float64
+	TroughRatio float64
+	// RateScale multiplies every client's request rate. Benchmarks raise it
+	// to get millions of lines from the same population.
+	RateScale float64
+
+	// MalformedRate is the share of lines written damaged (truncated, with an
+	// unterminated quote, or with an invalid timestamp), from 0 to below 1.
+	MalformedRate float64
+	// MaxLinesPerObject is the number of lines after which a node starts
+	// another object for the same interval, as ALB nodes do under high load.
+	MaxLinesPerObject int
+
+	// Seed selects the simulated population and traffic. The same Config
+	// gives byte-identical objects.
+	Seed uint64
+}
+
+// Node is one ALB node. Its address names the objects it delivers and fills
+// the ip_address field. ALB adds and removes nodes as load changes, so a node
+// is active only from From until Until.
+type Node struct {
+	// IP is the node's IPv4 or IPv6 address.
+	IP string
+	// Zone is the node's Availability Zone, such as "eu-west-1a".
+	Zone string
+	// From and Until bound the time the node accepts connections. A zero
+	// From means from the start of the run, and a zero Until to its end.
+	From, Until time.Time
+}
+
+// The defaults that DefaultConfig uses and the tests rely on.
+const (
+	// DefaultMalformedRate damages one line in 20,000.
+	DefaultMalformedRate = 1.0 / 20000
+	// DefaultAliasTTL is the TTL of an alias record to a load balancer.
+	DefaultAliasTTL = 60 * time.Second
+)
+
+// DefaultConfig returns a one-day run from start with 300 clients behind 40
+// resolvers, 10 percent of answers going to the ALB (a first migration
+// step), traffic peaking at 14:00 UTC, and six ALB nodes in three zones. The
+// node set changes during the day: one node per zone is added for the hours
+// around 14:00, and one node is replaced. The added nodes do not follow a
+// changed PeakHour; set Nodes as well.
+func DefaultConfig(start time.Time) Config {
+	start = start.UTC()
+	return Config{
+		AccountID:        "123456789012",
+		Region:           "eu-west-1",
+		LoadBalancerName: "partner-api",
+		LoadBalancerID:   "3f2b8c1d9e4a7b60",
+		ListenerPort:     443,
+		DomainName:       "mtls.api.example.com",
+		Nodes:            defaultNodes(start, "eu-west-1", 14),
+		Targets: []string{
+			"10.0.11.21:8443", "10.0.11.37:8443",
+			"10.0.12.14:8443", "10.0.12.58:8443",
+			"10.0.13.9:8443", "10.0.13.44:8443",
+		},
+		Start:             start,
+		Duration:          24 * time.Hour,
+		ALBWeight:         10,
+		AliasTTL:          DefaultAliasTTL,
+		Resolvers:         40,
+		TTLIgnoringShare:  0.1,
+		Clients:           300,
+		PeakHour:          14,
+		TroughRatio:       0.15,
+		RateScale:         1,
+		MalformedRate:     DefaultMalformedRate,
+		MaxLinesPerObject: 50000,
+		Seed:              1,
+	}
+}
+
+// defaultNodes returns two permanent nodes per zone, one extra node per zone
+// from three hours before the first peak after start until four hours after
+// it, and a replacement of one node in the second zone nine hours in.
+func defaultNodes(start time.Time, region string, peakHour int) []Node {
+	peak := start.Truncate(24 * time.Hour).Add(time.Duration(peakHour) * time.Hour)
+	if peak.Add(4 * time.Hour).Before(start) {
+		peak = peak.Add(24 * time.Hour)
+	}
+	replaced := start.Add(9 * time.Hour)
+	nodes := []Node{
+		{IP: "10.0.1.27", Zone: region + "a"},
+		{IP: "10.0.1.143", Zone: region + "a"},
+		{IP: "10.0.2.86", Zone: region + "b"},
+		{IP: "10.0.2.150", Zone: region + "b", Until: replaced},
+		{IP: "10.0.2.201", Zone: region + "b", From: replaced.Add(-5 * time.Minute)},
+		{IP: "10.0.3.12", Zone: region + "c"},
+		{IP: "10.0.3.199", Zone: region + "c"},
+	}
+	for i, ip := range []string{"10.0.1.64", "10.0.2.33", "10.0.3.71"} {
+		nodes = append(nodes, Node{
+			IP:    ip,
+			Zone:  region + string(rune('a'+i)),
+			From:  peak.Add(-3 * time.Hour),
+			Until: peak.Add(4 * time.Hour),
+		})
+	}
+	return nodes
+}
+
+var (
+	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	lbNamePattern    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$`)
+	lbIDPattern      = regexp.MustCompile(`^[0-9a-f]{16}$`)
+)
+
+// Validate returns an error that names every field Run cannot use, with its
+// value and what it must be, or nil.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if !accountIDPattern.MatchString(c.AccountID) {
+		bad("invalid AccountID %q: want 12 digits", c.AccountID)
+	}
+	if !regionPattern.MatchString(c.Region) {
+		bad("invalid Region %q: want a Region name such as eu-west-1", c.Region)
+	}
+	if strings.HasPrefix(c.Prefix, "/") || strings.HasSuffix(c.Prefix, "/") || strings.Contains(c.Prefix, "AWSLogs") {
+		bad("invalid Prefix %q: remove leading and trailing slashes and the AWSLogs part", c.Prefix)
+	}
+	if !lbNamePattern.MatchString(c.LoadBalancerName) {
+		bad("invalid LoadBalancerName %q: want 1 to 32 letters, digits or hyphens, not starting or ending with a hyphen", c.LoadBalancerName)
+	}
+	if !lbIDPattern.MatchString(c.LoadBalancerID) {
+		bad("invalid LoadBalancerID %q: want 16 lower-case hex digits", c.LoadBalancerID)
+	}
+	if c.ListenerPort < 1 || c.ListenerPort > 65535 {
+		bad("invalid ListenerPort %d: want 1 to 65535", c.ListenerPort)
+	}
+	if c.DomainName == "" || strings.ContainsAny(c.DomainName, " \"/:") {
+		bad("invalid DomainName %q: want a host name", c.DomainName)
+	}
+	c.validateNodes(bad)
+	if len(c.Targets) == 0 {
+		bad("missing Targets: set at least one ip:port")
+	}
+	for _, t := range c.Targets {
+		if _, err := netip.ParseAddrPort(t); err != nil {
+			bad("invalid target %q: want ip:port", t)
+		}
+	}
+
+	if c.Start.IsZero() {
+		bad("missing Start: set the simulated start time")
+	}
+	if c.Duration <= 0 {
+		bad("invalid Duration %v: want a positive duration", c.Duration)
+	}
+	if c.ALBWeight < 0 || c.ALBWeight > 100 {
+		bad("invalid ALBWeight %d: want 0 to 100", c.ALBWeight)
+	}
+	if c.AliasTTL <= 0 {
+		bad("invalid AliasTTL %v: want a positive duration such as 60s", c.AliasTTL)
+	}
+	if c.Resolvers < 1 {
+		bad("invalid Resolvers %d: want at least 1", c.Resolvers)
+	}
+	if c.TTLIgnoringShare < 0 || c.TTLIgnoringShare > 1 {
+		bad("invalid TTLIgnoringShare %v: want 0 to 1", c.TTLIgnoringShare)
+	}
+	if c.Clients < 1 {
+		bad("invalid Clients %d: want at least 1", c.Clients)
+	}
+	if c.PeakHour < 0 || c.PeakHour >= 24 {
+		bad("invalid PeakHour %v: want 0 to below 24", c.PeakHour)
+	}
+	if c.TroughRatio <= 0 || c.TroughRatio > 1 {
+		bad("invalid TroughRatio %v: want more than 0 and at most 1", c.TroughRatio)
+	}
+	if c.RateScale <= 0 {
+		bad("invalid RateScale %v: want a positive number", c.RateScale)
+	}
+	if c.MalformedRate < 0 || c.MalformedRate >= 1 {
+		bad("invalid MalformedRate %v: want 0 to below 1", c.MalformedRate)
+	}
+	if c.MaxLinesPerObject < 1 {
+		bad("invalid MaxLinesPerObject %d: want at least 1", c.MaxLinesPerObject)
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("sim: %w", errors.Join(errs...))
+}
+
+func (c *Config) validateNodes(bad func(string, ...any)) {
+	if len(c.Nodes) == 0 {
+		bad("missing Nodes: set at least one ALB node")
+	}
+	for _, n := range c.Nodes {
+		if _, err := netip.ParseAddr(n.IP); err != nil {
+			bad("invalid node IP %q: want an IPv4 or IPv6 address", n.IP)
+		}
+		if n.Zone == "" {
+			bad("missing Zone for node %s", n.IP)
+		}
+		if !n.From.IsZero() && !n.Until.IsZero() && !n.Until.After(n.From) {
+			bad("invalid window for node %s: Until %v is not after From %v", n.IP, n.Until, n.From)
+		}
+	}
+}
+
+// End returns the end of the run, Start+Duration.
+func (c *Config) End() time.Time { return c.Start.Add(c.Duration) }
+
+// ELB returns the load balancer's resource ID as the logs write it,
+// "app/<name>/<id>".
+func (c *Config) ELB() string { return "app/" + c.LoadBalancerName + "/" + c.LoadBalancerID }

@@ -1,0 +1,220 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+)
+
+// Summary is the ground truth of a run: what Run wrote and what happened
+// on each path. Counts of lines and of their values cover well-formed lines
+// only, which are the lines a reader can parse; the Malformed counts cover
+// the others.
+type Summary struct {
+	// Objects written per kind. ControlObjects is 1: the
+	// ELBAccessLogTestFile.
+	AccessObjects     int
+	ConnectionObjects int
+	ControlObjects    int
+
+	// Well-formed lines.
+	AccessLines     int
+	ConnectionLines int
+	// Damaged lines, by the way they are damaged.
+	MalformedAccess     Malformed
+	MalformedConnection Malformed
+
+	// ConnectionsByStatus counts well-formed connection-log lines by
+	// tls_verify_status, such as "Success" or "Failed:ClientCertExpired".
+	ConnectionsByStatus map[string]int
+	// RequestsByStatusClass counts well-formed access-log lines by the class
+	// of elb_status_code: "2xx", "3xx", "4xx" or "5xx".
+	RequestsByStatusClass map[string]int
+	// AccessWithoutConnection counts well-formed access-log lines whose
+	// connection-log line is damaged, so a join on conn_trace_id finds no
+	// connection for them.
+	AccessWithoutConnection int
+
+	// ALB and NLB describe the traffic on each path, whether logged or not.
+	ALB PathSummary
+	NLB PathSummary
+}
+
+// Malformed counts damaged lines by the way they are damaged.
+type Malformed struct {
+	// Truncated lines end inside their leading unquoted fields.
+	Truncated int
+	// UnterminatedQuote lines end inside a quoted field.
+	UnterminatedQuote int
+	// BadTimestamp lines have an out-of-range month, day or hour in their
+	// time field.
+	BadTimestamp int
+}
+
+// Total returns the number of damaged lines.
+func (m Malformed) Total() int { return m.Truncated + m.UnterminatedQuote + m.BadTimestamp }
+
+// PathSummary describes the traffic on one path.
+type PathSummary struct {
+	// Connections counts connection attempts, retries included. On the ALB
+	// path it equals the connection-log lines, damaged ones included.
+	Connections int
+	// FailedConnections counts attempts whose handshake failed.
+	FailedConnections int
+	// Retries counts the attempts that were retries of a failed handshake.
+	Retries int
+	// Requests counts requests. On the ALB path it equals the access-log
+	// lines, damaged ones included.
+	Requests int
+	// Identities counts the distinct certificate identities (subject DN and
+	// serial) that presented a certificate on the path. On the ALB path only
+	// well-formed connection-log lines count, because a damaged line names
+	// no identity a reader can trust.
+	Identities int
+}
+
+// counts is the Summary while a run is in progress, in the generator's
+// indexes.
+type counts struct {
+	accessObjects, connectionObjects int
+	controlObjects                   int
+	accessLines, connectionLines     int
+	malformedAccess                  [4]int // by damageKind
+	malformedConnection              [4]int
+	connectionsByStatus              [len(verifyStatusText)]int
+	requestsByClass                  [6]int // by elb_status_code / 100
+	accessWithoutConnection          int
+	alb, nlb                         PathSummary
+	albIdentities, nlbIdentities     []bool // by client index
+}
+
+func (c *counts) summary() Summary {
+	s := Summary{
+		AccessObjects:           c.accessObjects,
+		ConnectionObjects:       c.connectionObjects,
+		ControlObjects:          c.controlObjects,
+		AccessLines:             c.accessLines,
+		ConnectionLines:         c.connectionLines,
+		MalformedAccess:         malformedOf(c.malformedAccess),
+		MalformedConnection:     malformedOf(c.malformedConnection),
+		ConnectionsByStatus:     make(map[string]int),
+		RequestsByStatusClass:   make(map[string]int),
+		AccessWithoutConnection: c.accessWithoutConnection,
+		ALB:                     c.alb,
+		NLB:                     c.nlb,
+	}
+	for status, n := range c.connectionsByStatus {
+		if n > 0 {
+			s.ConnectionsByStatus[verifyStatusText[status]] = n
+		}
+	}
+	for class, n := range c.requestsByClass {
+		if n > 0 {
+			s.RequestsByStatusClass[strconv.Itoa(class)+"xx"] = n
+		}
+	}
+	s.ALB.Identities = countDistinct(c.albIdentities)
+	s.NLB.Identities = countDistinct(c.nlbIdentities)
+	return s
+}
+
+func malformedOf(byKind [4]int) Malformed {
+	return Malformed{
+		Truncated:         byKind[damageTruncated],
+		UnterminatedQuote: byKind[damageUnterminatedQuote],
+		BadTimestamp:      byKind[damageBadTimestamp],
+	}
+}
+
+// countDistinct counts the marked clients. Every certificate has its own
+// serial, so each marked client is one distinct identity.
+func countDistinct(seen []bool) int {
+	n := 0
+	for _, s := range seen {
+		if s {
+			n++
+		}
+	}
+	return n
+}
+
+// Run simulates cfg and writes the ALB's access-log and connection-log
+// objects and the ELBAccessLogTestFile to w. It generates one 5-minute
+// interval at a time and writes each interval's objects once no later line
+// can fall into it. It stops at the first error of w or when ctx ends, and
+// returns the Summary of what it wrote until then.
+func Run(ctx context.Context, cfg Config, w ObjectWriter) (Summary, error) {
+	if err := cfg.Validate(); err != nil {
+		return Summary{}, err
+	}
+	cfg.Start = cfg.Start.UTC()
+
+	m := newModel(&cfg)
+	c := &counts{
+		albIdentities: make([]bool, len(m.clients)),
+		nlbIdentities: make([]bool, len(m.clients)),
+	}
+	pending := newPendingLines(len(cfg.Nodes))
+	gen := newGenerator(m, &nlbCounter{summary: c}, newALBLog(m, pending, c))
+	flusher := newObjectFlusher(&cfg, w, c)
+
+	if err := writeControlObject(ctx, &cfg, w); err != nil {
+		return c.summary(), err
+	}
+	c.controlObjects++
+	// While the generator draws one interval, a goroutine compresses and
+	// writes the previous one. Objects are still written in interval order,
+	// one at a time.
+	var inFlight *intervalLines
+	var flushed chan error
+	waitForFlush := func() error {
+		if inFlight == nil {
+			return nil
+		}
+		err := <-flushed
+		pending.release(inFlight)
+		inFlight = nil
+		return err
+	}
+
+	first, last := intervalOf(m.start), intervalOf(m.end-1)
+	for index := first; index <= last; index++ {
+		if err := ctx.Err(); err != nil {
+			_ = waitForFlush()
+			return c.summary(), err
+		}
+		from := max(index*intervalSeconds*1e6, m.start)
+		to := min((index+1)*intervalSeconds*1e6, m.end)
+		if err := gen.generate(from, to); err != nil {
+			_ = waitForFlush()
+			return c.summary(), err
+		}
+		if err := waitForFlush(); err != nil {
+			return c.summary(), err
+		}
+		// Every line is at or after the start of its connection, so no
+		// later interval adds lines to this one.
+		if il := pending.take(index); il != nil {
+			inFlight, flushed = il, make(chan error, 1)
+			go func() { flushed <- flusher.flush(ctx, il) }()
+		}
+	}
+	if err := waitForFlush(); err != nil {
+		return c.summary(), err
+	}
+	if len(pending.open) != 0 {
+		return c.summary(), fmt.Errorf("sim: internal error: %d intervals still hold lines after the run", len(pending.open))
+	}
+	return c.summary(), nil
+}
+
+// writeControlObject writes the ELBAccessLogTestFile that ELB writes when
+// access logging is turned on, stamped with Config.Start.
+func writeControlObject(ctx context.Context, cfg *Config, w ObjectWriter) error {
+	key := awsLogsPrefix(cfg) + "ELBAccessLogTestFile"
+	body := "Enable AccessLog for ELB: " + cfg.ELB() + " at " + cfg.Start.Format("2006-01-02T15:04:05.000Z")
+	if err := w.WriteObject(ctx, key, []byte(body)); err != nil {
+		return fmt.Errorf("sim: write object %s: %w", key, err)
+	}
+	return nil
+}
