@@ -41,8 +41,17 @@ type Server struct {
 	// Client sends path-style requests to URL with static credentials.
 	Client *s3.Client
 
-	mu     sync.Mutex
-	denied map[string]bool // "bucket/key" paths that get 403 AccessDenied
+	mu      sync.Mutex
+	denied  map[string]bool   // "bucket/key" paths that get 403 AccessDenied
+	stalled map[string]*stall // "bucket/key" paths whose GET stops midway
+}
+
+// stall holds a GET response after a number of body bytes.
+type stall struct {
+	after   int
+	reached chan struct{}
+	release chan struct{}
+	once    sync.Once
 }
 
 // Start starts a server with an empty in-memory backend and stops it when
@@ -50,9 +59,9 @@ type Server struct {
 func Start(t testing.TB) *Server {
 	t.Helper()
 
-	s := &Server{denied: make(map[string]bool)}
+	s := &Server{denied: make(map[string]bool), stalled: make(map[string]*stall)}
 	faker := gofakes3.New(s3mem.New())
-	httpServer := httptest.NewUnstartedServer(s.denyAccess(faker.Server()))
+	httpServer := httptest.NewUnstartedServer(s.denyAccess(s.stallGets(faker.Server())))
 
 	// httptest would also fall back to [::1]. Listening explicitly keeps the
 	// server on 127.0.0.1.
@@ -101,6 +110,72 @@ func (s *Server) denyAccess(next http.Handler) http.Handler {
 			`<Error><Code>AccessDenied</Code><Message>Access Denied</Message>` +
 			`<RequestId>s3fake</RequestId></Error>`))
 	})
+}
+
+// Stall makes the next GET of the object send its first after bytes and then
+// wait until release is called or the client goes away; the rest of the body
+// is never sent. reached is closed once those bytes are sent. It lets a test
+// stop a reader in the middle of an object.
+func (s *Server) Stall(bucket, key string, after int) (reached <-chan struct{}, release func()) {
+	st := &stall{after: after, reached: make(chan struct{}), release: make(chan struct{})}
+	s.mu.Lock()
+	s.stalled[bucket+"/"+key] = st
+	s.mu.Unlock()
+	return st.reached, func() { st.once.Do(func() { close(st.release) }) }
+}
+
+func (s *Server) stallGets(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := strings.TrimPrefix(r.URL.Path, "/")
+		s.mu.Lock()
+		st := s.stalled[path]
+		if r.Method == http.MethodGet && st != nil {
+			delete(s.stalled, path)
+		} else {
+			st = nil
+		}
+		s.mu.Unlock()
+		if st == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(&stallingWriter{ResponseWriter: w, stall: st, ctx: r.Context()}, r)
+	})
+}
+
+// stallingWriter passes a response body through until stall.after bytes are
+// written, then blocks.
+type stallingWriter struct {
+	http.ResponseWriter
+	stall   *stall
+	ctx     context.Context
+	written int
+	stopped bool
+}
+
+func (w *stallingWriter) Write(p []byte) (int, error) {
+	if w.stopped {
+		return len(p), nil
+	}
+	if w.written+len(p) < w.stall.after {
+		w.written += len(p)
+		return w.ResponseWriter.Write(p)
+	}
+	head := p[:w.stall.after-w.written]
+	n, err := w.ResponseWriter.Write(head)
+	if err != nil {
+		return n, err
+	}
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+	close(w.stall.reached)
+	select {
+	case <-w.stall.release:
+	case <-w.ctx.Done():
+	}
+	w.stopped = true
+	return len(p), nil
 }
 
 // CreateBucket creates a bucket and fails the test on an error.

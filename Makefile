@@ -1,0 +1,37 @@
+# DuckDB's Arrow interface needs the duckdb_arrow build tag in every build and
+# test; `go test ./...` without it does not compile the store.
+GO        ?= go
+TAGS      := duckdb_arrow
+GOFLAGS_T := -tags $(TAGS)
+STATICCHECK_VERSION := v0.8.2
+
+.PHONY: build test bench demo lint fuzz clean
+
+build:
+	$(GO) build $(GOFLAGS_T) -o bin/cutover ./cmd/cutover
+
+test:
+	$(GO) test $(GOFLAGS_T) ./...
+
+# The ingest benchmark: at least 1 M simulated ALB access lines in gzip
+# objects, loaded by cutover and by DuckDB's read_csv, and inflated alone.
+bench: build
+	$(GO) run $(GOFLAGS_T) ./internal/bench -bin bin/cutover -dir .bench
+
+# A simulated day of ALB logs in a loopback S3 server, ingested into
+# demo/cutover.duckdb and summarised with the named queries.
+demo: build
+	$(GO) run ./internal/demo -bin bin/cutover -dir demo
+
+lint:
+	$(GO) vet $(GOFLAGS_T) ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -tags $(TAGS) ./...
+
+# Each parser's fuzz test for FUZZTIME (default 30s).
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test ./ingest/albaccess -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
+	$(GO) test ./ingest/albconn -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
+
+clean:
+	rm -rf bin .bench demo

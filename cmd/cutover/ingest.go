@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cutover-dev/cutover/ingest"
+	"github.com/cutover-dev/cutover/internal/store"
+)
+
+func newIngestCommand(g *globals, e env) *cobra.Command {
+	var (
+		window      windowFlags
+		reparse     bool
+		concurrency int
+		wait        time.Duration
+		cpuProfile  string
+	)
+	cmd := &cobra.Command{
+		Use:   "ingest SOURCE...",
+		Short: "Load ALB access and connection logs from S3 or local folders into the database",
+		Long: `Load ALB access and connection logs into the database.
+
+A SOURCE is s3://bucket/prefix or a local folder or file. Objects are routed
+by their key names: ALB access logs, ALB connection logs, NLB logs and the
+ELBAccessLogTestFile control object. Objects of a kind this version cannot
+parse yet are listed as skipped and not recorded, so a later version loads
+them. Objects already in the manifest with the same ETag are not read again.
+
+Every line becomes a row or a rejected line (table rejected_lines). The
+command exits 0 when every object was read, and 1 when some object could not
+be read; the others are loaded, and the next run retries the failed ones.`,
+		Example: `  cutover ingest s3://my-logs/alb --since 6h
+  cutover ingest ./logs --db migration.duckdb
+  cutover ingest s3://my-logs/alb/AWSLogs/123456789012/elasticloadbalancing/eu-west-1/ --from 2026-12-03 --to 2026-12-04`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w, err := window.window(e.now())
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			sources, err := openSources(ctx, g, args)
+			if err != nil {
+				return err
+			}
+			db, err := store.Open(ctx, store.Options{Path: g.db, Wait: wait})
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+
+			if cpuProfile != "" {
+				stopProfile, err := startCPUProfile(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stopProfile()
+			}
+
+			opts := ingest.Options{Window: w, Reparse: reparse, Concurrency: concurrency, Logger: g.log}
+			var bar *progress
+			if !g.quiet && isTerminal(e.stderr) {
+				bar = newProgress(e.stderr)
+				opts.Progress = bar.update
+			}
+			sum, runErr := ingest.Run(ctx, storeAdapter{db}, sources, opts)
+			if bar != nil {
+				bar.finish()
+			}
+			if err := printIngestSummary(e, g.output, sum); err != nil {
+				return err
+			}
+			if errors.Is(runErr, ingest.ErrObjectsFailed) {
+				return fmt.Errorf("objects not loaded: %d (listed above). Run the same command again to retry them",
+					len(sum.Failures))
+			}
+			return runErr
+		},
+	}
+	window.register(cmd)
+	cmd.Flags().BoolVar(&reparse, "reparse", false, "reload objects that an older parser version loaded")
+	cmd.Flags().IntVar(&concurrency, "concurrency", 0, "objects read and loaded at once (default one per CPU)")
+	cmd.Flags().DurationVar(&wait, "wait", 0, "how long to wait for another process that holds the database, such as 30s")
+	// A developer flag for docs/performance.md, left out of the help text.
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the load to this file, for go tool pprof")
+	_ = cmd.Flags().MarkHidden("cpuprofile")
+	return cmd
+}
+
+// startCPUProfile starts writing a CPU profile to path and returns the
+// function that stops it and closes the file.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start CPU profile %s: %w", path, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
+// openSources turns the SOURCE arguments into sources. The AWS configuration
+// is loaded once, and only when an S3 source needs it.
+func openSources(ctx context.Context, g *globals, args []string) ([]ingest.Source, error) {
+	var client ingest.S3API
+	newClient := func() (ingest.S3API, error) {
+		if client != nil {
+			return client, nil
+		}
+		cfg, err := ingest.LoadAWSConfig(ctx, g.endpointURL)
+		if err != nil {
+			return nil, err
+		}
+		client = ingest.NewS3Client(cfg, g.endpointURL)
+		return client, nil
+	}
+	var sources []ingest.Source
+	for _, arg := range args {
+		src, err := ingest.OpenSource(ctx, arg, newClient)
+		if err != nil {
+			return nil, err
+		}
+		sources = append(sources, src)
+	}
+	return sources, nil
+}
+
+func printIngestSummary(e env, format string, sum ingest.Summary) error {
+	if format == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sum)
+	}
+	t := table{columns: []string{"kind", "loaded", "already_loaded", "outdated", "skipped", "failed", "rows", "rejected_lines"}}
+	for _, k := range append(sum.Kinds, sum.Total()) {
+		t.rows = append(t.rows, []any{string(k.Kind), k.Loaded, k.AlreadyLoaded, k.Outdated, k.Skipped, k.Failed, k.Rows, k.Rejected})
+	}
+	if err := t.write(e.stdout, format); err != nil {
+		return err
+	}
+	if format == "table" {
+		for _, f := range sum.Failures {
+			fmt.Fprintf(e.stdout, "failed: %s: %s\n", f.URI, f.Err)
+		}
+		if total := sum.Total(); total.Outdated > 0 {
+			fmt.Fprintf(e.stdout, "%d objects were loaded by an older parser version; --reparse reloads them\n", total.Outdated)
+		}
+	}
+	return nil
+}
+
+// storeAdapter lets ingest write to the DuckDB store without linking it.
+type storeAdapter struct{ db *store.DB }
+
+func (a storeAdapter) Manifest(ctx context.Context) (map[string]ingest.Loaded, error) {
+	objs, err := a.db.Objects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]ingest.Loaded, len(objs))
+	for uri, o := range objs {
+		out[uri] = ingest.Loaded{ETag: o.ETag, ParserVersion: o.ParserVersion}
+	}
+	return out, nil
+}
+
+func (a storeAdapter) NewWriter(ctx context.Context) ingest.Writer {
+	return writerAdapter{a.db.NewWriter(ctx)}
+}
+
+type writerAdapter struct{ w *store.Writer }
+
+func (a writerAdapter) Begin(o ingest.Object, parserVersion int, replace bool) ingest.Loader {
+	return loadAdapter{a.w.Begin(store.Object{
+		URI: o.URI, ETag: o.ETag, Size: o.Size, Kind: string(o.Kind), ParserVersion: parserVersion,
+		IntervalEnd: o.End, LoadBalancer: o.LoadBalancer, Node: o.Node,
+	}, replace)}
+}
+
+func (a writerAdapter) Close() { a.w.Close() }
+
+type loadAdapter struct{ *store.Load }
+
+func (l loadAdapter) Commit(ctx context.Context, done func(error)) {
+	l.Load.Commit(ctx, func(_ store.LoadedObject, err error) { done(err) })
+}

@@ -1,0 +1,369 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cutover-dev/cutover/internal/sim"
+	"github.com/cutover-dev/cutover/internal/store"
+	"github.com/cutover-dev/cutover/internal/testutil/s3fake"
+)
+
+// TestMain lets a test run this binary as the cutover command: with
+// CUTOVER_RUN_MAIN set, the binary runs main instead of the tests.
+func TestMain(m *testing.M) {
+	if os.Getenv("CUTOVER_RUN_MAIN") != "" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// now is the clock the tests pass in.
+var now = time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+
+// cutover runs the command in this process and returns its exit code and
+// output.
+func cutover(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, env{stdout: &stdout, stderr: &stderr, now: func() time.Time { return now }})
+	return code, stdout.String(), stderr.String()
+}
+
+// queryJSON runs a query through the command and decodes its JSON rows.
+func queryJSON(t *testing.T, db, sql string) []map[string]any {
+	t.Helper()
+	code, out, errOut := cutover(t, "query", "--db", db, "--output", "json", sql)
+	require.Equal(t, 0, code, errOut)
+	var rows []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &rows), out)
+	return rows
+}
+
+func count(t *testing.T, db, sql string) int {
+	t.Helper()
+	rows := queryJSON(t, db, sql)
+	require.Len(t, rows, 1)
+	for _, v := range rows[0] {
+		return int(v.(float64))
+	}
+	return 0
+}
+
+// simulate writes two hours of simulated logs and returns their ground truth.
+func simulate(t *testing.T, w sim.ObjectWriter) sim.Summary {
+	t.Helper()
+	cfg := sim.DefaultConfig(time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC))
+	cfg.Duration = 2 * time.Hour
+	cfg.Clients = 60
+	cfg.ALBWeight = 50
+	cfg.MalformedRate = 1.0 / 500
+	sum, err := sim.Run(context.Background(), cfg, w)
+	require.NoError(t, err)
+	require.Greater(t, sum.AccessLines, 1000)
+	require.Greater(t, sum.MalformedAccess.Total(), 0)
+	return sum
+}
+
+func TestIngestFolderTwice(t *testing.T) {
+	dir := t.TempDir()
+	truth := simulate(t, sim.DirWriter{Root: filepath.Join(dir, "logs")})
+	db := filepath.Join(dir, "x.duckdb")
+
+	code, out, errOut := cutover(t, "ingest", filepath.Join(dir, "logs"), "--db", db, "--output", "json")
+	require.Equal(t, 0, code, errOut)
+	var sum struct {
+		Kinds []struct {
+			Kind     string `json:"kind"`
+			Loaded   int    `json:"objects_loaded"`
+			Rows     int    `json:"rows"`
+			Rejected int    `json:"rejected_lines"`
+		} `json:"kinds"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &sum))
+	byKind := map[string]int{}
+	for _, k := range sum.Kinds {
+		byKind[k.Kind] = k.Loaded
+	}
+	assert.Equal(t, truth.AccessObjects, byKind["alb_access"])
+	assert.Equal(t, truth.ConnectionObjects, byKind["alb_connection"])
+	assert.Equal(t, 1, byKind["control"])
+
+	// Every line is a row or a rejected line.
+	assert.Equal(t, truth.AccessLines, count(t, db, "SELECT count(*) FROM alb_access"))
+	assert.Equal(t, truth.ConnectionLines, count(t, db, "SELECT count(*) FROM alb_connection"))
+	assert.Equal(t, truth.MalformedAccess.Total()+truth.MalformedConnection.Total(),
+		count(t, db, "SELECT count(*) FROM rejected_lines"))
+	assert.Equal(t, truth.ConnectionsByStatus["Success"],
+		count(t, db, "SELECT count(*) FROM alb_connection WHERE tls_verify_status = 'Success'"))
+	assert.Equal(t, truth.ConnectionsByStatus["Failed:ClientCertUntrusted"],
+		count(t, db, "SELECT count(*) FROM alb_connection WHERE tls_verify_status = 'Failed:ClientCertUntrusted'"))
+
+	// The parsed values are there, not just the rows.
+	rows := queryJSON(t, db, `SELECT type, elb, ssl_protocol, conn_trace_id, source_uri, source_line
+		FROM alb_access ORDER BY time LIMIT 1`)
+	require.Len(t, rows, 1)
+	assert.Contains(t, []any{"https", "h2"}, rows[0]["type"])
+	assert.Equal(t, "app/partner-api/3f2b8c1d9e4a7b60", rows[0]["elb"])
+	assert.Regexp(t, `^TID_[0-9a-f]{32}$`, rows[0]["conn_trace_id"])
+	assert.Contains(t, rows[0]["source_uri"], "_app.partner-api.3f2b8c1d9e4a7b60_")
+
+	// A second ingest of the same folder adds nothing.
+	code, out, errOut = cutover(t, "ingest", filepath.Join(dir, "logs"), "--db", db)
+	require.Equal(t, 0, code, errOut)
+	assert.Regexp(t, `(?m)^total\s+0\s+\d+\s+0\s+0\s+0\s+0\s+0\s*$`, out)
+	assert.Equal(t, truth.AccessLines, count(t, db, "SELECT count(*) FROM alb_access"))
+	assert.Equal(t, truth.ConnectionLines, count(t, db, "SELECT count(*) FROM alb_connection"))
+}
+
+func TestReparseReloadsOlderParserObjects(t *testing.T) {
+	dir := t.TempDir()
+	truth := simulate(t, sim.DirWriter{Root: filepath.Join(dir, "logs")})
+	db := filepath.Join(dir, "x.duckdb")
+	code, _, errOut := cutover(t, "ingest", filepath.Join(dir, "logs"), "--db", db)
+	require.Equal(t, 0, code, errOut)
+
+	// Pretend an older parser loaded the access logs.
+	execSQL(t, db, "UPDATE objects SET parser_version = 0 WHERE kind = 'alb_access'")
+	code, out, _ := cutover(t, "ingest", filepath.Join(dir, "logs"), "--db", db)
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "--reparse reloads them")
+	assert.Equal(t, truth.AccessObjects, count(t, db, "SELECT count(*) FROM objects WHERE parser_version = 0"))
+
+	code, _, errOut = cutover(t, "ingest", filepath.Join(dir, "logs"), "--db", db, "--reparse")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, 0, count(t, db, "SELECT count(*) FROM objects WHERE parser_version = 0"))
+	assert.Equal(t, truth.AccessLines, count(t, db, "SELECT count(*) FROM alb_access"))
+	assert.Equal(t, truth.AccessLines, count(t, db, "SELECT count(DISTINCT (source_uri, source_line)) FROM alb_access"))
+	assert.Equal(t, truth.MalformedAccess.Total()+truth.MalformedConnection.Total(),
+		count(t, db, "SELECT count(*) FROM rejected_lines"))
+}
+
+// execSQL changes the database directly, as no cutover command does.
+func execSQL(t *testing.T, path, sql string) {
+	t.Helper()
+	db, err := store.Open(context.Background(), store.Options{Path: path})
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.Query(context.Background(), sql)
+	require.NoError(t, err)
+}
+
+// s3Writer puts simulated objects into a fake S3 bucket.
+type s3Writer struct {
+	client *s3.Client
+	bucket string
+}
+
+func (w s3Writer) WriteObject(ctx context.Context, key string, body []byte) error {
+	_, err := w.client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(w.bucket), Key: aws.String(key),
+		Body: bytes.NewReader(body)})
+	return err
+}
+
+// useFakeS3 points the SDK's standard configuration at srv, with static
+// credentials and no instance metadata.
+func useFakeS3(t *testing.T, srv *s3fake.Server) {
+	t.Setenv("AWS_ACCESS_KEY_ID", s3fake.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", s3fake.SecretAccessKey)
+	t.Setenv("AWS_REGION", s3fake.Region)
+	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+}
+
+func TestIngestS3(t *testing.T) {
+	srv := s3fake.Start(t)
+	srv.CreateBucket(t, "logs")
+	truth := simulate(t, s3Writer{client: srv.Client, bucket: "logs"})
+	useFakeS3(t, srv)
+	db := filepath.Join(t.TempDir(), "x.duckdb")
+
+	code, _, errOut := cutover(t, "ingest", "s3://logs/AWSLogs/", "--db", db)
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, truth.AccessLines, count(t, db, "SELECT count(*) FROM alb_access"))
+	assert.Equal(t, truth.ConnectionLines, count(t, db, "SELECT count(*) FROM alb_connection"))
+	assert.Equal(t, 0, count(t, db, "SELECT count(*) FROM alb_access WHERE source_uri NOT LIKE 's3://logs/AWSLogs/%'"))
+
+	// The window selects objects by the interval end in their names.
+	db2 := filepath.Join(t.TempDir(), "window.duckdb")
+	code, _, errOut = cutover(t, "ingest", "s3://logs/", "--db", db2,
+		"--from", "2026-12-03T14:00:00Z", "--to", "2026-12-03T14:30:00Z")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, 0, count(t, db2, `SELECT count(*) FROM objects WHERE kind = 'alb_access'
+		AND (interval_end < TIMESTAMPTZ '2026-12-03 14:00:00Z' OR interval_end >= TIMESTAMPTZ '2026-12-03 14:35:00Z')`))
+	assert.Greater(t, count(t, db2, "SELECT count(*) FROM objects WHERE kind = 'alb_access'"), 0)
+
+	// --endpoint-url wins over the environment.
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+	db3 := filepath.Join(t.TempDir(), "flag.duckdb")
+	code, _, errOut = cutover(t, "ingest", "s3://logs/AWSLogs/", "--db", db3, "--endpoint-url", srv.URL)
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, truth.AccessLines, count(t, db3, "SELECT count(*) FROM alb_access"))
+}
+
+func TestIngestCorruptObject(t *testing.T) {
+	dir := t.TempDir()
+	truth := simulate(t, sim.DirWriter{Root: filepath.Join(dir, "logs")})
+	var victim string
+	filepath.WalkDir(filepath.Join(dir, "logs"), func(path string, d os.DirEntry, err error) error {
+		if victim == "" && strings.HasSuffix(path, ".log.gz") && !strings.Contains(path, "conn_log") {
+			victim = path
+		}
+		return nil
+	})
+	good, err := os.ReadFile(victim)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(victim, good[:len(good)/2], 0o644))
+	db := filepath.Join(dir, "x.duckdb")
+
+	code, out, errOut := cutover(t, "ingest", filepath.Join(dir, "logs"), "--db", db)
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, out, "failed: "+victim)
+	assert.Contains(t, errOut, "objects not loaded: 1 (listed above)")
+	assert.Equal(t, 0, count(t, db, "SELECT count(*) FROM objects WHERE uri = '"+victim+"'"))
+	loadedBefore := count(t, db, "SELECT count(*) FROM alb_access")
+	assert.Less(t, loadedBefore, truth.AccessLines)
+
+	// Once the object is whole again, the next run loads it and only it.
+	require.NoError(t, os.WriteFile(victim, good, 0o644))
+	code, out, errOut = cutover(t, "ingest", filepath.Join(dir, "logs"), "--db", db)
+	require.Equal(t, 0, code, errOut)
+	assert.Regexp(t, `(?m)^alb_access\s+1\s`, out)
+	assert.Equal(t, truth.AccessLines, count(t, db, "SELECT count(*) FROM alb_access"))
+}
+
+// TestIngestKilledMidObject kills an ingest while it is inside a large
+// object whose first rows already reached the database, and checks that a
+// rerun ends with exactly the rows of a clean run.
+func TestIngestKilledMidObject(t *testing.T) {
+	srv := s3fake.Start(t)
+	srv.CreateBucket(t, "logs")
+	cfg := sim.DefaultConfig(time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC))
+	cfg.Duration = 10 * time.Minute
+	cfg.ALBWeight = 100
+	cfg.RateScale = 40
+	cfg.MaxLinesPerObject = 1 << 30
+	var big string
+	var bigSize int
+	var keys []string
+	collect := writerFunc(func(ctx context.Context, key string, body []byte) error {
+		keys = append(keys, key)
+		if len(body) > bigSize && !strings.Contains(key, "conn_log") {
+			big, bigSize = key, len(body)
+		}
+		return s3Writer{client: srv.Client, bucket: "logs"}.WriteObject(ctx, key, body)
+	})
+	truth, err := sim.Run(context.Background(), cfg, collect)
+	require.NoError(t, err)
+	useFakeS3(t, srv)
+	db := filepath.Join(t.TempDir(), "x.duckdb")
+
+	// Find how many lines the largest object has: it must be more than one
+	// chunk, so that rows reach the database before its commit.
+	reached, release := srv.Stall("logs", big, bigSize*9/10)
+	defer release()
+	cmd := exec.Command(os.Args[0], "ingest", "s3://logs/", "--db", db, "--concurrency", "1", "-q")
+	cmd.Env = append(os.Environ(), "CUTOVER_RUN_MAIN=1")
+	require.NoError(t, cmd.Start())
+	select {
+	case <-reached:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the ingest never reached the middle of the large object")
+	}
+	time.Sleep(2 * time.Second) // let the first chunks of the object reach DuckDB
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	cmd.Wait()
+	release()
+
+	code, _, errOut := cutover(t, "ingest", "s3://logs/", "--db", db)
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, truth.AccessLines, count(t, db, "SELECT count(*) FROM alb_access"))
+	assert.Equal(t, truth.AccessLines, count(t, db, "SELECT count(DISTINCT (source_uri, source_line)) FROM alb_access"))
+	assert.Equal(t, truth.ConnectionLines, count(t, db, "SELECT count(*) FROM alb_connection"))
+	assert.Equal(t, len(keys), count(t, db, "SELECT count(*) FROM objects"))
+	assert.Greater(t, count(t, db, "SELECT rows FROM objects WHERE uri = 's3://logs/"+big+"'"), 64*1024)
+}
+
+type writerFunc func(ctx context.Context, key string, body []byte) error
+
+func (f writerFunc) WriteObject(ctx context.Context, key string, body []byte) error {
+	return f(ctx, key, body)
+}
+
+func TestQuery(t *testing.T) {
+	dir := t.TempDir()
+	simulate(t, sim.DirWriter{Root: filepath.Join(dir, "logs")})
+	db := filepath.Join(dir, "x.duckdb")
+	code, _, errOut := cutover(t, "ingest", filepath.Join(dir, "logs"), "--db", db)
+	require.Equal(t, 0, code, errOut)
+
+	for _, name := range []string{"verify_status_by_hour", "handshake_latency", "request_latency_by_target_group",
+		"top_failing_subjects", "ingest_status", "rejected_reasons"} {
+		t.Run(name, func(t *testing.T) {
+			rows := queryJSON(t, db, name)
+			assert.NotEmpty(t, rows)
+		})
+	}
+
+	code, out, _ := cutover(t, "query", "--db", db, "--output", "csv",
+		"SELECT tls_verify_status, count(*) AS n FROM alb_connection WHERE tls_verify_status = 'Success' GROUP BY 1")
+	require.Equal(t, 0, code)
+	assert.Regexp(t, `^tls_verify_status,n\nSuccess,\d+\n$`, out)
+
+	code, out, _ = cutover(t, "query", "--db", db, "--list")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "top_failing_subjects")
+
+	// A query cannot change the database.
+	code, _, errOut = cutover(t, "query", "--db", db, "DELETE FROM alb_access")
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, errOut, "read-only")
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "unknown command", args: []string{"ingets"}, want: "unknown command"},
+		{name: "ingest without source", args: []string{"ingest"}, want: "requires at least 1 arg"},
+		{name: "unknown flag", args: []string{"ingest", ".", "--sinse", "2h"}, want: "unknown flag: --sinse"},
+		{name: "bad since", args: []string{"ingest", ".", "--since", "yesterday"}, want: `invalid --since "yesterday"`},
+		{name: "since and from", args: []string{"ingest", ".", "--since", "2h", "--from", "2026-12-01"}, want: "use one"},
+		{name: "from after to", args: []string{"ingest", ".", "--from", "2026-12-03", "--to", "2026-12-02"}, want: "is not before its end"},
+		{name: "bad output", args: []string{"query", "--output", "xml", "SELECT 1"}, want: `invalid --output "xml"`},
+		{name: "unknown query", args: []string{"query", "no_such_query"}, want: `no named query "no_such_query"`},
+		{name: "simulate without out", args: []string{"simulate"}, want: "--out is required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := cutover(t, tt.args...)
+			assert.Equal(t, exitUsage, code)
+			assert.Contains(t, errOut, tt.want)
+		})
+	}
+}
+
+func TestQueryMissingDatabase(t *testing.T) {
+	code, _, errOut := cutover(t, "query", "--db", filepath.Join(t.TempDir(), "none.duckdb"), "SELECT 1")
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, errOut, "does not exist: create it with cutover ingest")
+}
