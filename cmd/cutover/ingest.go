@@ -155,6 +155,12 @@ func printIngestSummary(e env, format string, sum ingest.Summary) error {
 		for _, f := range sum.Failures {
 			fmt.Fprintf(e.stdout, "failed: %s: %s\n", f.URI, f.Err)
 		}
+		for _, k := range sum.Kinds {
+			if k.Skipped > 0 {
+				fmt.Fprintf(e.stdout, "%d %s objects skipped: this version cannot parse them yet, and a later version loads them\n",
+					k.Skipped, k.Kind)
+			}
+		}
 		if total := sum.Total(); total.Outdated > 0 {
 			fmt.Fprintf(e.stdout, "%d objects were loaded by an older parser version; --reparse reloads them\n", total.Outdated)
 		}

@@ -82,7 +82,6 @@ type Writer struct {
 	db      *DB
 	queue   chan *Load
 	stopped chan struct{}
-	err     error // the committer's connection error, when it could not start
 }
 
 // maxGroupObjects caps the objects in one group commit, so that a failed
