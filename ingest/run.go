@@ -137,9 +137,10 @@ type job struct {
 }
 
 // Run lists every source, loads each object the manifest does not hold yet
-// into st, and returns what it did. It returns ErrObjectsFailed, with the
-// summary filled, when some objects failed; those stay out of the manifest so
-// the next run retries them.
+// into st, and returns what it did. An object that several sources list is
+// loaded and counted once. It returns ErrObjectsFailed, with the summary
+// filled, when some objects failed; those stay out of the manifest so the
+// next run retries them.
 func Run(ctx context.Context, st Store, sources []Source, opts Options) (Summary, error) {
 	start := time.Now()
 	log := opts.Logger
@@ -161,8 +162,17 @@ func Run(ctx context.Context, st Store, sources []Source, opts Options) (Summary
 	}
 	sum := Summary{Failures: []Failure{}, Skipped: []string{}}
 	var jobs []job
+	// Overlapping sources, such as a folder and one of its subfolders, list
+	// some objects twice. A second job for one URI would write a second
+	// manifest row for it, and the store would then fail the whole group
+	// commit that holds both.
+	listed := make(map[string]bool)
 	for _, src := range sources {
 		err := src.List(ctx, opts.Window, func(o Object) error {
+			if listed[o.URI] {
+				return nil
+			}
+			listed[o.URI] = true
 			c := count(o.Kind)
 			version := ParserVersion(o.Kind)
 			prev, seen := manifest[o.URI]

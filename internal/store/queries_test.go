@@ -1,0 +1,378 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cutover-dev/cutover/ingest/albaccess"
+	"github.com/cutover-dev/cutover/ingest/albconn"
+	"github.com/cutover-dev/cutover/queries"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files of TestNamedQueries with the current results")
+
+// goldenDir contains one <query name>.golden file per named query.
+const goldenDir = "testdata/queries"
+
+// Load balancers and target groups of the fixture. shopLB and apiLB are
+// spelled as in object names, and shopELB as in the elb field of log lines.
+const (
+	shopLB    = "shop.50dc6c495c0c9188"
+	shopELB   = "app/shop/50dc6c495c0c9188"
+	apiLB     = "api.7f3a9c2b1d0e4f56"
+	webTarget = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-web/73e2d6bc24d8a067"
+	apiTarget = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-api/0a1b2c3d4e5f6071"
+)
+
+// fixtureRequest is one access-log row. A targetTime of -1 is the logged -1,
+// which the parser stores as NULL.
+type fixtureRequest struct {
+	line        int
+	at          string // time of day on 3 December 2026, UTC
+	targetGroup string // "" for none
+	targetTime  float64
+	elbStatus   int32
+}
+
+// fixtureConnection is one connection-log row. A latency of -1 is the logged
+// "-", and an empty string is a field logged as "-". Both are stored as NULL.
+type fixtureConnection struct {
+	line         int
+	at           string // time of day on 3 December 2026, UTC
+	clientIP     string
+	listenerPort int32
+	latency      float64
+	subject      string
+	serial       string
+	verifyStatus string
+	elb          string
+}
+
+type fixtureReject struct {
+	line   int
+	reason string
+	raw    string
+}
+
+// fixtureObject is one object of the query fixture and its lines.
+type fixtureObject struct {
+	obj         Object
+	requests    []fixtureRequest
+	connections []fixtureConnection
+	rejected    []fixtureReject
+}
+
+const (
+	reasonEmpty    = "empty line"
+	reasonTime     = `field 2 (time): invalid value: "yesterday"`
+	reasonClientIP = `field 2 (client_ip): invalid value: "not-an-ip", expected an IPv4 or IPv6 address`
+)
+
+// queryFixture is the data behind the golden files. The values were chosen
+// so that each query's result can be worked out by hand:
+//
+//   - request_latency_by_target_group: shop-web has 5 requests, 4 timed
+//     (0.010, 0.020, 0.030, 0.100 s) and one 502. shop-api has 2 requests
+//     (0.200 and 0.400 s, one 500). "-" has 3 untimed requests, one 503.
+//     quantile_cont interpolates linearly at position q*(n-1) of the sorted
+//     values, so shop-web's p90 is 0.030 + 0.7*(0.100-0.030) = 0.079.
+//   - handshake_latency: shop on port 443 has 7 connections, 3 timed (0.004,
+//     0.006, 0.020 s). Its first object's lines have no elb field, so the
+//     query must derive app/shop/... from the objects table to group them
+//     with the second object's lines, which have one.
+//   - rejected_reasons: "empty line" occurs on lines 2 and 10 of one object,
+//     so a string minimum of "uri:line" would pick line 10.
+var queryFixture = []fixtureObject{
+	{
+		obj: Object{
+			URI: "s3://alb-logs/shop/access/20261203T1005Z_10.0.1.7.log.gz", ETag: "e1", Size: 2048,
+			Kind: "alb_access", ParserVersion: 1, IntervalEnd: fixtureTime("10:05:00"), LoadBalancer: shopLB, Node: "10.0.1.7",
+		},
+		requests: []fixtureRequest{
+			{line: 1, at: "10:00:01", targetGroup: webTarget, targetTime: 0.010, elbStatus: 200},
+			{line: 3, at: "10:00:03", targetGroup: webTarget, targetTime: 0.030, elbStatus: 200},
+			{line: 4, at: "10:00:04", targetGroup: webTarget, targetTime: -1, elbStatus: 502},
+			{line: 5, at: "10:00:05", targetGroup: webTarget, targetTime: 0.100, elbStatus: 200},
+			{line: 6, at: "10:00:06", targetTime: -1, elbStatus: 301},
+			{line: 7, at: "10:00:07", targetTime: -1, elbStatus: 503},
+			{line: 8, at: "10:00:08", targetTime: -1, elbStatus: 200},
+			{line: 9, at: "10:00:09", targetGroup: apiTarget, targetTime: 0.400, elbStatus: 500},
+		},
+		rejected: []fixtureReject{
+			{line: 2, reason: reasonEmpty, raw: ""},
+			{line: 10, reason: reasonEmpty, raw: ""},
+		},
+	},
+	{
+		obj: Object{
+			URI: "s3://alb-logs/shop/access/20261203T1010Z_10.0.2.9.log.gz", ETag: "e2", Size: 1024,
+			Kind: "alb_access", ParserVersion: 1, IntervalEnd: fixtureTime("10:10:00"), LoadBalancer: shopLB, Node: "10.0.2.9",
+		},
+		requests: []fixtureRequest{
+			{line: 1, at: "10:05:01", targetGroup: webTarget, targetTime: 0.020, elbStatus: 200},
+			{line: 2, at: "10:05:02", targetGroup: apiTarget, targetTime: 0.200, elbStatus: 200},
+		},
+		rejected: []fixtureReject{
+			{line: 3, reason: reasonTime, raw: "https yesterday app/shop/50dc6c495c0c9188 192.0.2.12:50720"},
+		},
+	},
+	{
+		obj: Object{
+			URI: "s3://alb-logs/shop/conn/20261203T1005Z_10.0.1.7.log.gz", ETag: "c1", Size: 512,
+			Kind: "alb_connection", ParserVersion: 1, IntervalEnd: fixtureTime("10:05:00"), LoadBalancer: shopLB, Node: "10.0.1.7",
+		},
+		connections: []fixtureConnection{
+			{line: 1, at: "10:01:00", clientIP: "203.0.113.9", listenerPort: 443, latency: 0.004,
+				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", verifyStatus: "Success"},
+			{line: 2, at: "10:02:00", clientIP: "203.0.113.10", listenerPort: 443, latency: -1,
+				subject: "CN=pos-18,O=Shops Ltd,C=GB", serial: "0A1B2C3D", verifyStatus: "Failed:ClientCertUntrusted"},
+			{line: 3, at: "10:03:00", clientIP: "203.0.113.10", listenerPort: 443, latency: -1,
+				subject: "CN=pos-18,O=Shops Ltd,C=GB", serial: "0A1B2C3E", verifyStatus: "Failed:ClientCertUntrusted"},
+			{line: 5, at: "10:04:00", clientIP: "198.51.100.7", listenerPort: 8443, latency: 0.012},
+			{line: 6, at: "10:04:30", clientIP: "203.0.113.11", listenerPort: 443, latency: -1,
+				verifyStatus: "Failed:ClientCertMaxSizeExceeded"},
+		},
+		rejected: []fixtureReject{
+			{line: 4, reason: reasonEmpty, raw: ""},
+			{line: 7, reason: reasonClientIP, raw: "2026-12-03T10:04:58.300000Z not-an-ip 36282 443"},
+		},
+	},
+	{
+		obj: Object{
+			URI: "s3://alb-logs/shop/conn/20261203T1105Z_10.0.2.9.log.gz", ETag: "c2", Size: 512,
+			Kind: "alb_connection", ParserVersion: 1, IntervalEnd: fixtureTime("11:05:00"), LoadBalancer: shopLB, Node: "10.0.2.9",
+		},
+		connections: []fixtureConnection{
+			{line: 1, at: "11:00:10", clientIP: "203.0.113.9", listenerPort: 443, latency: 0.006,
+				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", verifyStatus: "Success", elb: shopELB},
+			{line: 2, at: "11:01:00", clientIP: "203.0.113.12", listenerPort: 443, latency: -1,
+				subject: "CN=pos-18,O=Shops Ltd,C=GB", serial: "0A1B2C3E", verifyStatus: "Failed:ClientCertUntrusted", elb: shopELB},
+			{line: 3, at: "11:02:00", clientIP: "203.0.113.9", listenerPort: 443, latency: 0.020,
+				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", verifyStatus: "Success", elb: shopELB},
+		},
+	},
+	{
+		obj: Object{
+			URI: "s3://alb-logs/api/conn/20261203T1010Z_10.0.3.5.log.gz", ETag: "c3", Size: 256,
+			Kind: "alb_connection", ParserVersion: 1, IntervalEnd: fixtureTime("10:10:00"), LoadBalancer: apiLB, Node: "10.0.3.5",
+		},
+		connections: []fixtureConnection{
+			{line: 1, at: "10:06:00", clientIP: "192.0.2.50", listenerPort: 443, latency: 0.002,
+				subject: "CN=batch,O=Shops Ltd,C=GB", serial: "11", verifyStatus: "Success"},
+			{line: 2, at: "10:07:00", clientIP: "192.0.2.51", listenerPort: 443, latency: -1,
+				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "DEADBEEF", verifyStatus: "Failed:ClientCertExpired"},
+		},
+	},
+	{
+		obj: Object{URI: "s3://alb-logs/AWSLogs/123456789012/ELBAccessLogTestFile", ETag: "t1", Size: 60,
+			Kind: "control", ParserVersion: 1},
+	},
+}
+
+// fixtureTime returns the time of day hms ("15:04:05") on 3 December 2026,
+// UTC.
+func fixtureTime(hms string) time.Time {
+	t, err := time.Parse(time.DateTime, "2026-12-03 "+hms)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func optionalString(s string) sql.NullString {
+	return sql.NullString{String: s, Valid: s != ""}
+}
+
+// optionalSeconds maps the logged -1 or "-" to NULL, as the parsers do.
+func optionalSeconds(v float64) sql.NullFloat64 {
+	return sql.NullFloat64{Float64: v, Valid: v >= 0}
+}
+
+func (r fixtureRequest) record() albaccess.Record {
+	return albaccess.Record{
+		Type:                 "https",
+		Time:                 fixtureTime(r.at),
+		ELB:                  shopELB,
+		ClientIP:             "192.0.2.10",
+		ClientPort:           sql.NullInt32{Int32: 50718, Valid: true},
+		TargetProcessingTime: optionalSeconds(r.targetTime),
+		ELBStatusCode:        sql.NullInt32{Int32: r.elbStatus, Valid: true},
+		TargetGroupARN:       optionalString(r.targetGroup),
+	}
+}
+
+func (c fixtureConnection) record() albconn.Record {
+	return albconn.Record{
+		Time:                       fixtureTime(c.at),
+		ClientIP:                   c.clientIP,
+		ClientPort:                 sql.NullInt32{Int32: 36280, Valid: true},
+		ListenerPort:               sql.NullInt32{Int32: c.listenerPort, Valid: true},
+		TLSHandshakeLatency:        optionalSeconds(c.latency),
+		LeafClientCertSubject:      optionalString(c.subject),
+		LeafClientCertSerialNumber: optionalString(c.serial),
+		TLSVerifyStatus:            optionalString(c.verifyStatus),
+		ELB:                        optionalString(c.elb),
+	}
+}
+
+// openQueryFixture returns a database that contains queryFixture, loaded
+// through the writer as ingest loads it.
+func openQueryFixture(t *testing.T) *DB {
+	t.Helper()
+	db, _ := openTemp(t)
+	for _, f := range queryFixture {
+		loaded, err := load(t, db, f.obj, false, func(ctx context.Context, l *Load) {
+			for _, r := range f.requests {
+				rec := r.record()
+				require.NoError(t, l.Access(ctx, &rec, r.line))
+			}
+			for _, c := range f.connections {
+				rec := c.record()
+				require.NoError(t, l.Connection(ctx, &rec, c.line))
+			}
+			for _, r := range f.rejected {
+				require.NoError(t, l.Reject(ctx, r.line, r.reason, r.raw))
+			}
+		})
+		require.NoError(t, err, "load %s", f.obj.URI)
+		require.Equal(t, int64(len(f.requests)+len(f.connections)), loaded.Rows, "rows of %s", f.obj.URI)
+	}
+	return db
+}
+
+func goldenPath(name string) string {
+	return filepath.Join(goldenDir, name+".golden")
+}
+
+func TestNamedQueries(t *testing.T) {
+	db := openQueryFixture(t)
+	all := queries.All()
+	require.NotEmpty(t, all)
+
+	for _, q := range all {
+		t.Run(q.Name, func(t *testing.T) {
+			res, err := db.Query(context.Background(), q.SQL)
+			require.NoError(t, err)
+			got := renderResult(t, res)
+
+			path := goldenPath(q.Name)
+			if *updateGolden {
+				require.NoError(t, os.MkdirAll(goldenDir, 0o755))
+				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+				return
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "read the golden file; create it with: go test -tags duckdb_arrow ./internal/store -run TestNamedQueries -update")
+			assert.Equal(t, string(want), got, "result of %s differs from %s", q.Name, path)
+		})
+	}
+}
+
+// TestQueryGoldenFiles checks that every named query has a golden file and
+// every golden file a query, so that a new query cannot go untested and a
+// renamed one leaves no stale file behind.
+func TestQueryGoldenFiles(t *testing.T) {
+	var names []string
+	for _, q := range queries.All() {
+		names = append(names, q.Name)
+	}
+	paths, err := filepath.Glob(filepath.Join(goldenDir, "*.golden"))
+	require.NoError(t, err)
+	var goldens []string
+	for _, p := range paths {
+		goldens = append(goldens, strings.TrimSuffix(filepath.Base(p), ".golden"))
+	}
+	sort.Strings(goldens)
+
+	assert.Equal(t, names, goldens,
+		"named queries (queries/*.sql) and golden files (%s/*.golden) differ: create missing goldens with -update and delete stale ones", goldenDir)
+}
+
+// renderResult renders a query result as an aligned text table: column
+// names, DuckDB types, then one line per row. Strings are quoted, so that
+// NULL and the string "NULL" differ.
+func renderResult(t *testing.T, res *Result) string {
+	t.Helper()
+	table := [][]string{res.Columns, res.Types}
+	for _, row := range res.Rows {
+		cells := make([]string, len(row))
+		for i, v := range row {
+			cells[i] = renderValue(t, v)
+		}
+		table = append(table, cells)
+	}
+
+	widths := make([]int, len(res.Columns))
+	for _, cells := range table {
+		for i, c := range cells {
+			widths[i] = max(widths[i], len(c))
+		}
+	}
+	var out strings.Builder
+	writeLine := func(cells []string) {
+		var line strings.Builder
+		for i, c := range cells {
+			if i > 0 {
+				line.WriteString(" | ")
+			}
+			fmt.Fprintf(&line, "%-*s", widths[i], c)
+		}
+		out.WriteString(strings.TrimRight(line.String(), " "))
+		out.WriteString("\n")
+	}
+	writeLine(table[0])
+	writeLine(table[1])
+	separators := make([]string, len(widths))
+	for i, w := range widths {
+		separators[i] = strings.Repeat("-", w)
+	}
+	out.WriteString(strings.Join(separators, "-+-") + "\n")
+	for _, cells := range table[2:] {
+		writeLine(cells)
+	}
+	fmt.Fprintf(&out, "(%d rows)\n", len(res.Rows))
+	return out.String()
+}
+
+// renderValue renders one value as the DuckDB driver returns it. It fails
+// the test on a type it does not know, so that a changed column type shows
+// up here rather than as a confusing golden diff.
+func renderValue(t *testing.T, v any) string {
+	t.Helper()
+	switch v := v.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return strconv.Quote(v)
+	case bool:
+		return strconv.FormatBool(v)
+	case int8, int16, int32, int64, uint8, uint16, uint32, uint64:
+		return fmt.Sprint(v)
+	case *big.Int:
+		return v.String()
+	case float32:
+		return strconv.FormatFloat(float64(v), 'g', -1, 32)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case duckdb.Decimal:
+		return v.String()
+	case time.Time:
+		return v.UTC().Format(time.RFC3339Nano)
+	}
+	t.Fatalf("renderValue: no rendering for %T value %v", v, v)
+	return ""
+}
