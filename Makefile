@@ -32,6 +32,7 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./ingest/albaccess -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest/albconn -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
+	$(GO) test ./ingest/nlbtls -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin .bench demo

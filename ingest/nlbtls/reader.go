@@ -1,0 +1,395 @@
+package nlbtls
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/cutover-dev/cutover/ingest/elblog"
+)
+
+// ParserVersion is the version of the rules that turn a line into a Record.
+// Bump it with every change that would load the same line differently, so
+// that objects loaded by an older version can be found and loaded again.
+const ParserVersion = 1
+
+const (
+	// minFields is the field count of the oldest NLB lines, which end with
+	// domain_name.
+	minFields = 18
+	// knownFields is the field count of the newest lines this version reads,
+	// which end with tls_connection_creation_time.
+	knownFields = 22
+	// maxAlert is the largest incoming_tls_alert accepted. A TLS alert
+	// message is two bytes (level and description), so any integer form of
+	// one alert fits.
+	maxAlert = math.MaxUint16
+	// maxValueBytes limits how much of a value an error message quotes.
+	maxValueBytes = 64
+)
+
+// Field numbers, 1-indexed as in ParseError.Field.
+const (
+	fieldType = iota + 1
+	fieldVersion
+	fieldTime
+	fieldELB
+	fieldListener
+	fieldClient
+	fieldDestination
+	fieldConnectionTime
+	fieldTLSHandshakeTime
+	fieldReceivedBytes
+	fieldSentBytes
+	fieldIncomingTLSAlert
+	fieldChosenCertARN
+	fieldChosenCertSerial
+	fieldTLSCipher
+	fieldTLSProtocolVersion
+	fieldTLSNamedGroup
+	fieldDomainName
+	fieldALPNFEProtocol
+	fieldALPNBEProtocol
+	fieldALPNClientPreferenceList
+	fieldTLSConnectionCreationTime
+)
+
+// fieldNames contains the AWS name of each field, indexed by field number - 1.
+var fieldNames = [knownFields]string{
+	"type", "version", "time", "elb", "listener", "client:port",
+	"destination:port", "connection_time", "tls_handshake_time",
+	"received_bytes", "sent_bytes", "incoming_tls_alert", "chosen_cert_arn",
+	"chosen_cert_serial", "tls_cipher", "tls_protocol_version",
+	"tls_named_group", "domain_name", "alpn_fe_protocol", "alpn_be_protocol",
+	"alpn_client_preference_list", "tls_connection_creation_time",
+}
+
+// fieldName returns the AWS name of field n, or "" for a field past the
+// known ones.
+func fieldName(n int) string {
+	if n < 1 || n > knownFields {
+		return ""
+	}
+	return fieldNames[n-1]
+}
+
+// Reader reads Records from an NLB TLS access log, one line at a time, in the
+// manner of encoding/csv. A Reader is not safe for concurrent use.
+type Reader struct {
+	lines  *elblog.LineReader
+	fields []string // reused by every Read
+	raw    string
+	err    error // the final error, once the input has ended or failed
+}
+
+// NewReader returns a Reader that reads from r, which must yield the
+// uncompressed log text.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{
+		lines:  elblog.NewLineReader(r),
+		fields: make([]string, 0, knownFields),
+	}
+}
+
+// Read reads the next line into rec, which it resets first, so one Record
+// can be reused for every line.
+//
+// Read returns io.EOF after the last line. For a line it cannot read, it
+// returns an *elblog.ParseError and leaves rec zero. The error's Err wraps
+// one of ErrFieldCount, ErrBareQuote, ErrSyntax, ErrEmptyLine and
+// ErrLineTooLong from package elblog, and the next call reads the next line.
+// An error of the underlying reader, such as a corrupt gzip stream, is
+// returned as it is, and every later call returns it again.
+func (r *Reader) Read(rec *Record) error {
+	*rec = Record{}
+	if r.err != nil {
+		return r.err
+	}
+
+	line, err := r.lines.Next()
+	switch {
+	case err == nil:
+	case errors.Is(err, elblog.ErrEmptyLine), errors.Is(err, elblog.ErrLineTooLong):
+		r.raw = line
+		return &elblog.ParseError{Line: r.Line(), Err: err}
+	default:
+		r.raw = ""
+		r.err = err
+		return err
+	}
+	r.raw = line
+
+	if err := r.parse(line, rec); err != nil {
+		*rec = Record{}
+		return err
+	}
+	return nil
+}
+
+// Line returns the 1-indexed number of the line that Read read last.
+func (r *Reader) Line() int { return r.lines.Line() }
+
+// Raw returns the text of the line that Read read last, without its line
+// ending, so that a rejected line can be stored as it was logged. After an
+// elblog.ErrLineTooLong error it holds the first elblog.MaxLineBytes bytes of
+// the line. It is "" once Read has returned io.EOF or an error of the
+// underlying reader.
+func (r *Reader) Raw() string { return r.raw }
+
+// parse fills rec from the fields of line.
+func (r *Reader) parse(line string, rec *Record) error {
+	fields, extra, err := r.split(line)
+	if err != nil {
+		return err
+	}
+
+	p := fieldParser{fields: fields, line: r.Line()}
+
+	// Fields 1 to 7: which listener, who connected to which address, and
+	// when the connection ended.
+	rec.Type = p.required(fieldType)
+	rec.Version = p.required(fieldVersion)
+	rec.Time = p.requiredTime(fieldTime)
+	rec.ELB = p.required(fieldELB)
+	rec.Listener = p.required(fieldListener)
+	rec.ClientIP, rec.ClientPort = p.client(fieldClient)
+	rec.DestinationIP, rec.DestinationPort = p.hostPort(fieldDestination)
+
+	// Fields 8 to 12: timings, sizes and the alert the client sent.
+	rec.ConnectionTimeMS = p.milliseconds(fieldConnectionTime)
+	rec.TLSHandshakeTimeMS = p.milliseconds(fieldTLSHandshakeTime)
+	rec.ReceivedBytes = p.byteCount(fieldReceivedBytes)
+	rec.SentBytes = p.byteCount(fieldSentBytes)
+	rec.IncomingTLSAlert = p.alert(fieldIncomingTLSAlert)
+
+	// Fields 13 to 18: the TLS session, present in every line.
+	rec.ChosenCertARN = p.nullString(fieldChosenCertARN)
+	rec.ChosenCertSerial = p.nullString(fieldChosenCertSerial)
+	rec.TLSCipher = p.nullString(fieldTLSCipher)
+	rec.TLSProtocolVersion = p.nullString(fieldTLSProtocolVersion)
+	rec.TLSNamedGroup = p.nullString(fieldTLSNamedGroup)
+	rec.DomainName = p.nullString(fieldDomainName)
+
+	// Fields 19 to 22, appended later: older lines lack them.
+	rec.ALPNFEProtocol = p.nullString(fieldALPNFEProtocol)
+	rec.ALPNBEProtocol = p.nullString(fieldALPNBEProtocol)
+	rec.ALPNClientPreferenceList = p.nullString(fieldALPNClientPreferenceList)
+	rec.TLSConnectionCreationTime = p.nullTime(fieldTLSConnectionCreationTime)
+
+	rec.Extra = extra
+	return p.err
+}
+
+// split splits line into its known fields and the raw text of the fields
+// after them, and checks that the line has at least minFields fields. The
+// fields themselves are checked as parse reads them, so the first fault in
+// field order is the one reported.
+func (r *Reader) split(line string) ([]string, string, error) {
+	fields, extra := splitFields(line, r.fields[:0])
+	r.fields = fields[:0]
+
+	if len(fields) < minFields {
+		return nil, "", &elblog.ParseError{
+			Line: r.Line(),
+			Err:  fmt.Errorf("%w: found %d, need at least %d", elblog.ErrFieldCount, len(fields), minFields),
+		}
+	}
+	return fields, extra, nil
+}
+
+// splitFields appends the first knownFields fields of line to dst and
+// returns the extended slice with the text after the space that ends the
+// last of them. Fields are separated by single spaces, and a double quote
+// does not group them: the NLB quotes no whole field, and the quotes inside
+// alpn_client_preference_list ("h2","http/1.1") belong to its value. The
+// values are substrings of line, so splitting allocates nothing once dst has
+// room for knownFields fields.
+func splitFields(line string, dst []string) ([]string, string) {
+	for len(dst) < knownFields {
+		end := strings.IndexByte(line, ' ')
+		if end < 0 {
+			return append(dst, line), ""
+		}
+		dst = append(dst, line[:end])
+		line = line[end+1:]
+	}
+	return dst, line
+}
+
+// quote formats v for an error message, cut to maxValueBytes bytes.
+func quote(v string) string {
+	if len(v) > maxValueBytes {
+		return fmt.Sprintf("%q...", v[:maxValueBytes])
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+// fieldParser converts the fields of one line. It keeps the first error, so
+// the steps of parse need no error checks of their own, and once it has an
+// error every method returns a zero value.
+type fieldParser struct {
+	fields []string
+	line   int
+	err    error
+}
+
+// optional returns the value of field n and whether it has one. The "-"
+// placeholder and a field past the end of the line have none. An empty field
+// and a double quote outside alpn_client_preference_list are errors.
+func (p *fieldParser) optional(n int) (string, bool) {
+	if p.err != nil || n > len(p.fields) {
+		return "", false
+	}
+	v := p.fields[n-1]
+	switch {
+	case v == "":
+		// The NLB separates fields by single spaces and writes "-" for an
+		// empty value.
+		p.failWith(n, fmt.Errorf("%w: empty field (two spaces in a row, or a space at the end of the line)", elblog.ErrSyntax))
+		return "", false
+	case n != fieldALPNClientPreferenceList && strings.IndexByte(v, '"') >= 0:
+		p.failWith(n, fmt.Errorf("%w: %s", elblog.ErrBareQuote, quote(v)))
+		return "", false
+	case elblog.IsNull(v):
+		return "", false
+	}
+	return v, true
+}
+
+// fail records that the value v of field n is invalid.
+func (p *fieldParser) fail(n int, v string) {
+	p.failWith(n, fmt.Errorf("%w: %s", elblog.ErrSyntax, quote(v)))
+}
+
+// failWith records err as the fault of field n, unless an earlier field
+// already failed.
+func (p *fieldParser) failWith(n int, err error) {
+	if p.err == nil {
+		p.err = &elblog.ParseError{Line: p.line, Field: n, Name: fieldName(n), Err: err}
+	}
+}
+
+// required returns the value of a field that every line must have. Every
+// required field comes before minFields, so the line has it.
+func (p *fieldParser) required(n int) string {
+	v, ok := p.optional(n)
+	if !ok {
+		p.fail(n, p.fields[n-1])
+	}
+	return v
+}
+
+func (p *fieldParser) nullString(n int) sql.NullString {
+	v, ok := p.optional(n)
+	return sql.NullString{String: v, Valid: ok}
+}
+
+func (p *fieldParser) requiredTime(n int) time.Time {
+	v := p.required(n)
+	if p.err != nil {
+		return time.Time{}
+	}
+	t, err := elblog.ParseTime(v)
+	if err != nil {
+		p.fail(n, v)
+		return time.Time{}
+	}
+	return t
+}
+
+func (p *fieldParser) nullTime(n int) sql.NullTime {
+	v, ok := p.optional(n)
+	if !ok {
+		return sql.NullTime{}
+	}
+	t, err := elblog.ParseTime(v)
+	if err != nil {
+		p.fail(n, v)
+		return sql.NullTime{}
+	}
+	return sql.NullTime{Time: t, Valid: true}
+}
+
+// client returns the address and port of client:port, which every line
+// must have.
+func (p *fieldParser) client(n int) (string, sql.NullInt32) {
+	v := p.required(n)
+	if p.err != nil {
+		return "", sql.NullInt32{}
+	}
+	addr, port, err := elblog.SplitHostPort(v)
+	if err != nil {
+		p.fail(n, v)
+		return "", sql.NullInt32{}
+	}
+	return addr, sql.NullInt32{Int32: port, Valid: true}
+}
+
+func (p *fieldParser) hostPort(n int) (sql.NullString, sql.NullInt32) {
+	v, ok := p.optional(n)
+	if !ok {
+		return sql.NullString{}, sql.NullInt32{}
+	}
+	addr, port, err := elblog.SplitHostPort(v)
+	if err != nil {
+		p.fail(n, v)
+		return sql.NullString{}, sql.NullInt32{}
+	}
+	return sql.NullString{String: addr, Valid: true}, sql.NullInt32{Int32: port, Valid: true}
+}
+
+// milliseconds reads connection_time or tls_handshake_time. A negative value
+// is invalid, because a duration cannot be negative. AWS documents no
+// placeholder for either timing, and "-" reads as not Valid.
+func (p *fieldParser) milliseconds(n int) sql.NullFloat64 {
+	v, ok := p.optional(n)
+	if !ok {
+		return sql.NullFloat64{}
+	}
+	if strings.HasPrefix(v, "-") {
+		p.fail(n, v)
+		return sql.NullFloat64{}
+	}
+	ms, err := elblog.ParseFloat(v)
+	if err != nil {
+		p.fail(n, v)
+		return sql.NullFloat64{}
+	}
+	return sql.NullFloat64{Float64: ms, Valid: true}
+}
+
+func (p *fieldParser) byteCount(n int) sql.NullInt64 {
+	v, ok := p.optional(n)
+	if !ok {
+		return sql.NullInt64{}
+	}
+	count, err := elblog.ParseUint(v, math.MaxInt64)
+	if err != nil {
+		p.fail(n, v)
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: int64(count), Valid: true}
+}
+
+// alert reads incoming_tls_alert as a decimal integer.
+//
+// NOTE: no logged line with an alert value has been seen. Decimal follows
+// the AWS field definition ("the integer value") and the Athena table AWS
+// documents for this log (an int column matched by [-0-9]*). A value in
+// another form, such as hexadecimal, makes the line a ParseError.
+func (p *fieldParser) alert(n int) sql.NullInt32 {
+	v, ok := p.optional(n)
+	if !ok {
+		return sql.NullInt32{}
+	}
+	alert, err := elblog.ParseUint(v, maxAlert)
+	if err != nil {
+		p.fail(n, v)
+		return sql.NullInt32{}
+	}
+	return sql.NullInt32{Int32: int32(alert), Valid: true}
+}
