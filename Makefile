@@ -33,6 +33,8 @@ fuzz:
 	$(GO) test ./ingest/albaccess -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest/albconn -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest/nlbtls -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
+	$(GO) test ./ingest/identity -run '^$$' -fuzz FuzzCanonicalDN -fuzztime $(FUZZTIME)
+	$(GO) test ./ingest/identity -run '^$$' -fuzz FuzzCanonicalSerial -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin .bench demo
