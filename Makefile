@@ -33,6 +33,9 @@ fuzz:
 	$(GO) test ./ingest/albaccess -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest/albconn -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest/nlbtls -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
+	$(GO) test ./ingest/nginx -run '^$$' -fuzz FuzzAccessRead -fuzztime $(FUZZTIME)
+	$(GO) test ./ingest/nginx -run '^$$' -fuzz FuzzErrorRead -fuzztime $(FUZZTIME)
+	$(GO) test ./ingest/nginx -run '^$$' -fuzz FuzzDecodeObject -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest/identity -run '^$$' -fuzz FuzzCanonicalDN -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest/identity -run '^$$' -fuzz FuzzCanonicalSerial -fuzztime $(FUZZTIME)
 
