@@ -16,7 +16,7 @@ test:
 # The ingest benchmark: at least 1 M simulated ALB access lines in gzip
 # objects, loaded by cutover and by DuckDB's read_csv, and inflated alone.
 bench: build
-	$(GO) run $(GOFLAGS_T) ./internal/bench -bin bin/cutover -dir .bench
+	$(GO) run $(GOFLAGS_T) ./internal/bench -bin bin/cutover -dir .bench -runs 3
 
 # A simulated day of ALB logs in a loopback S3 server, ingested into
 # demo/cutover.duckdb and summarised with the named queries.
@@ -36,6 +36,8 @@ fuzz:
 	$(GO) test ./ingest/nginx -run '^$$' -fuzz FuzzAccessRead -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest/nginx -run '^$$' -fuzz FuzzErrorRead -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest/nginx -run '^$$' -fuzz FuzzDecodeObject -fuzztime $(FUZZTIME)
+	$(GO) test ./ingest/envoy -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
+	$(GO) test ./ingest/haproxy -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest/identity -run '^$$' -fuzz FuzzCanonicalDN -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest/identity -run '^$$' -fuzz FuzzCanonicalSerial -fuzztime $(FUZZTIME)
 

@@ -85,19 +85,28 @@ func Split(line string, dst []Field) ([]Field, int, error) {
 }
 
 // scanQuoted returns the index of the double quote that closes a field whose
-// text starts at start, or -1, and whether the text holds a backslash.
+// text starts at start, or -1, and whether the text holds a backslash. Most
+// quoted fields contain no backslash, so it looks for the first double quote
+// with strings.IndexByte and scans byte by byte only from a backslash on.
 func scanQuoted(line string, start int) (int, bool) {
-	escaped := false
-	for i := start; i < len(line); i++ {
+	rest := line[start:]
+	quote := strings.IndexByte(rest, '"')
+	if quote < 0 {
+		return -1, strings.IndexByte(rest, '\\') >= 0
+	}
+	backslash := strings.IndexByte(rest[:quote], '\\')
+	if backslash < 0 {
+		return start + quote, false
+	}
+	for i := start + backslash; i < len(line); i++ {
 		switch line[i] {
 		case '\\':
-			escaped = true
 			i++
 		case '"':
-			return i, escaped
+			return i, true
 		}
 	}
-	return -1, escaped
+	return -1, true
 }
 
 // Unescape decodes the escapes the load balancer writes inside quoted fields:
