@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -23,8 +24,15 @@ import (
 const MaxRawBytes = 1024
 
 // chunkRows is how many rows a Load collects before it hands them to DuckDB.
-// Larger chunks cost memory; smaller ones cost a view registration each.
-const chunkRows = 64 * 1024
+// Larger chunks cost memory; smaller ones cost a view registration each. It
+// is DuckDB's default row group size, so a chunk of a large object fills one
+// row group and a group commit of up to 4*chunkRows rows fills up to four.
+// When a transaction commits at least one row group of rows, DuckDB moves
+// its row groups into the table as written. With fewer, it appends the rows
+// to the table and the write-ahead log, which costs several times more per
+// row (LocalStorage::Flush in DuckDB 1.5). With 64K-row chunks, ingest of the
+// make bench data took about 1.5 times as long (docs/performance.md).
+const chunkRows = 122_880
 
 // Object describes one log object as the manifest records it.
 type Object struct {
@@ -82,7 +90,20 @@ type Writer struct {
 	db      *DB
 	queue   chan *Load
 	stopped chan struct{}
+
+	// pending counts the rows handed to the committer and not yet
+	// committed. Commit waits while it would exceed maxPendingRows, so
+	// memory stays bounded when the parsers outrun DuckDB.
+	mu      sync.Mutex
+	drained *sync.Cond
+	pending int64
 }
+
+// maxPendingRows bounds the rows of small objects waiting for the committer,
+// and so the rows of one group commit. Groups of four row groups loaded the
+// make bench data about 1.5 times as fast as groups of one or two, at about
+// 0.4 GiB more peak memory (docs/performance.md).
+const maxPendingRows = 4 * chunkRows
 
 // maxGroupObjects caps the objects in one group commit, so that a failed
 // commit costs little work to redo.
@@ -96,8 +117,43 @@ const groupWait = 50 * time.Millisecond
 // NewWriter starts a writer. Close it to commit what is pending.
 func (d *DB) NewWriter(ctx context.Context) *Writer {
 	w := &Writer{db: d, queue: make(chan *Load, 64), stopped: make(chan struct{})}
+	w.drained = sync.NewCond(&w.mu)
 	go w.commitLoop(ctx)
+
+	// Wake the Commit calls that wait for room when the run is cancelled.
+	go func() {
+		select {
+		case <-ctx.Done():
+			w.mu.Lock()
+			w.drained.Broadcast()
+			w.mu.Unlock()
+		case <-w.stopped:
+		}
+	}()
 	return w
+}
+
+// reserve waits until n more rows fit under maxPendingRows, or ctx ends. An
+// object larger than the bound waits until nothing else is pending.
+func (w *Writer) reserve(ctx context.Context, n int64) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.pending > 0 && w.pending+n > maxPendingRows {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		w.drained.Wait()
+	}
+	w.pending += n
+	return nil
+}
+
+// free gives back the room of committed (or failed) rows.
+func (w *Writer) free(n int64) {
+	w.mu.Lock()
+	w.pending -= n
+	w.drained.Broadcast()
+	w.mu.Unlock()
 }
 
 // Close commits the objects handed over so far and stops the writer.
@@ -172,8 +228,8 @@ func (l *Load) Reject(ctx context.Context, line int, reason, raw string) error {
 // flushIfFull moves a full batch to the database, in the load's own
 // transaction, which it starts the first time.
 func (l *Load) flushIfFull(ctx context.Context) error {
-	full := l.rejected.rows >= chunkRows
-	if l.rows != nil && l.rows.rows >= chunkRows {
+	full := l.rejected.full()
+	if l.rows != nil && l.rows.full() {
 		full = true
 	}
 	if !full {
@@ -233,9 +289,15 @@ func (l *Load) Commit(ctx context.Context, done func(LoadedObject, error)) {
 		}
 		l.records = append(l.records, l.rejected.take())
 		l.releaseBuilders()
+		if err := l.w.reserve(ctx, l.pendingRows()); err != nil {
+			l.release()
+			done(LoadedObject{}, err)
+			return
+		}
 		select {
 		case l.w.queue <- l:
 		case <-ctx.Done():
+			l.w.free(l.pendingRows())
 			l.release()
 			done(LoadedObject{}, ctx.Err())
 		}
@@ -282,6 +344,9 @@ func (l *Load) rollback() error {
 	return nil
 }
 
+// pendingRows is what the object weighs against maxPendingRows.
+func (l *Load) pendingRows() int64 { return l.rowCount + l.rejections }
+
 func (l *Load) loaded(at time.Time) LoadedObject {
 	return LoadedObject{Object: l.obj, Rows: l.rowCount, Rejected: l.rejections, LoadedAt: at}
 }
@@ -310,7 +375,7 @@ func (l *Load) release() {
 }
 
 // commitLoop commits the small objects handed over, as many at once as are
-// waiting, up to maxGroupObjects or about chunkRows rows.
+// waiting, up to maxGroupObjects objects or maxPendingRows rows.
 func (w *Writer) commitLoop(ctx context.Context) {
 	defer close(w.stopped)
 	conn, err := w.db.sql.Conn(ctx)
@@ -319,30 +384,44 @@ func (w *Writer) commitLoop(ctx context.Context) {
 	}
 	for l := range w.queue {
 		group := []*Load{l}
-		rows := l.rowCount
+		rows := l.pendingRows()
 		deadline := time.NewTimer(groupWait)
 	drain:
-		for len(group) < maxGroupObjects && rows < 4*chunkRows {
+		for len(group) < maxGroupObjects && rows < maxPendingRows {
 			select {
 			case next, ok := <-w.queue:
 				if !ok {
 					break drain
 				}
 				group = append(group, next)
-				rows += next.rowCount
+				rows += next.pendingRows()
 			case <-deadline.C:
 				break drain
 			}
 		}
 		deadline.Stop()
-		groupErr := err
-		if groupErr == nil {
-			groupErr = commitGroup(ctx, conn, group)
+
+		errs := make([]error, len(group))
+		if err != nil {
+			for i := range errs {
+				errs[i] = err
+			}
+		} else if groupErr := commitGroup(ctx, conn, group); groupErr != nil {
+			// Commit the objects one by one, so that one object that cannot
+			// be written does not hold back the others of its group.
+			for i, l := range group {
+				if len(group) == 1 || ctx.Err() != nil {
+					errs[i] = groupErr
+					continue
+				}
+				errs[i] = commitGroup(ctx, conn, []*Load{l})
+			}
 		}
-		for _, l := range group {
+		for i, l := range group {
 			l.release()
-			l.done(l.loaded(time.Now().UTC()), groupErr)
+			l.done(l.loaded(time.Now().UTC()), errs[i])
 		}
+		w.free(rows)
 	}
 	if conn != nil {
 		conn.Close()

@@ -373,3 +373,38 @@ func TestLockedDatabase(t *testing.T) {
 	require.NoError(t, err)
 	db.Close()
 }
+
+func TestGroupCommitIsolatesFailedObject(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	rec := sampleAccess()
+	w := db.NewWriter(ctx)
+	var mu sync.Mutex
+	errs := map[string][]error{}
+	// The same URI twice breaks the manifest's primary key, which fails the
+	// group commit that holds both.
+	for _, uri := range []string{"/logs/a.log", "/logs/dup.log", "/logs/b.log", "/logs/dup.log"} {
+		l := w.Begin(Object{URI: uri, ETag: "x", Kind: "alb_access", ParserVersion: 1}, false)
+		require.NoError(t, l.Access(ctx, &rec, 1))
+		l.Commit(ctx, func(_ LoadedObject, err error) {
+			mu.Lock()
+			errs[uri] = append(errs[uri], err)
+			mu.Unlock()
+		})
+	}
+	w.Close()
+
+	assert.Equal(t, []error{nil}, errs["/logs/a.log"])
+	assert.Equal(t, []error{nil}, errs["/logs/b.log"])
+	require.Len(t, errs["/logs/dup.log"], 2)
+	failed := 0
+	for _, err := range errs["/logs/dup.log"] {
+		if err != nil {
+			failed++
+		}
+	}
+	assert.Equal(t, 1, failed, "one copy of the duplicate commits, the other fails")
+	res, err := db.Query(ctx, "SELECT (SELECT count(*) FROM alb_access), (SELECT count(*) FROM objects)")
+	require.NoError(t, err)
+	assert.Equal(t, []any{int64(3), int64(3)}, res.Rows[0])
+}
