@@ -178,7 +178,7 @@ func inflate(body io.ReadCloser, uri string) (io.ReadCloser, error) {
 	gz, err := gzip.NewReader(buffered)
 	if err != nil {
 		body.Close()
-		return nil, fmt.Errorf("read %s: %w", uri, err)
+		return nil, fmt.Errorf("read %s: invalid gzip stream: %w", uri, err)
 	}
 	return &content{reader: gz, gz: gz, body: body, uri: uri}, nil
 }
@@ -196,7 +196,11 @@ func (c *content) Read(p []byte) (int, error) {
 	// io.EOF stays unwrapped because callers such as io.ReadAll compare it
 	// with ==.
 	if err != nil && err != io.EOF {
-		err = fmt.Errorf("read %s: %w", c.uri, err)
+		what := "read"
+		if c.gz != nil {
+			what = "inflate gzip object"
+		}
+		err = fmt.Errorf("%s %s: %w", what, c.uri, err)
 	}
 	return n, err
 }

@@ -107,8 +107,11 @@ type Summary struct {
 	Kinds    []KindSummary `json:"kinds"`
 	Failures []Failure     `json:"failures"`
 	// Skipped lists the URIs of the objects counted as skipped.
-	Skipped  []string      `json:"skipped"`
-	Duration time.Duration `json:"-"`
+	Skipped []string `json:"skipped"`
+	// LogObjects counts the load balancer log objects the window selected
+	// (ALB and NLB logs; not the control object or other files), loaded or not.
+	LogObjects int           `json:"log_objects_selected"`
+	Duration   time.Duration `json:"-"`
 }
 
 // Total adds up the counts of every kind.
@@ -173,6 +176,9 @@ func Run(ctx context.Context, st Store, sources []Source, opts Options) (Summary
 				return nil
 			}
 			listed[o.URI] = true
+			if o.Kind != KindControl && o.Kind != KindOther {
+				sum.LogObjects++
+			}
 			c := count(o.Kind)
 			version := ParserVersion(o.Kind)
 			prev, seen := manifest[o.URI]

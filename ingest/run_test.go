@@ -541,7 +541,7 @@ func TestRunCorruptGzipNamesURI(t *testing.T) {
 	require.ErrorIs(t, err, ErrObjectsFailed)
 	require.Len(t, sum.Failures, 1)
 	assert.Equal(t, uri, sum.Failures[0].URI)
-	assert.Equal(t, fmt.Sprintf("read %s: %v", uri, io.ErrUnexpectedEOF), sum.Failures[0].Err)
+	assert.Equal(t, fmt.Sprintf("inflate gzip object %s: %v", uri, io.ErrUnexpectedEOF), sum.Failures[0].Err)
 }
 
 func TestRunWindow(t *testing.T) {

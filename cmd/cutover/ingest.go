@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,7 +41,12 @@ be read; the others are loaded, and the next run retries the failed ones.`,
 		Example: `  cutover ingest s3://my-logs/alb --since 6h
   cutover ingest ./logs --db migration.duckdb
   cutover ingest s3://my-logs/alb/AWSLogs/123456789012/elasticloadbalancing/eu-west-1/ --from 2026-12-03 --to 2026-12-04`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return newUsageError("cutover ingest --help", "ingest needs at least one SOURCE: s3://bucket/prefix or a local folder or file")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			w, err := window.window(e.now())
 			if err != nil {
@@ -51,7 +57,7 @@ be read; the others are loaded, and the next run retries the failed ones.`,
 			if err != nil {
 				return err
 			}
-			db, err := store.Open(ctx, store.Options{Path: g.db, Wait: wait})
+			db, err := openStore(ctx, g, store.Options{Path: g.db, Wait: wait})
 			if err != nil {
 				return err
 			}
@@ -74,6 +80,10 @@ be read; the others are loaded, and the next run retries the failed ones.`,
 			sum, runErr := ingest.Run(ctx, storeAdapter{db}, sources, opts)
 			if bar != nil {
 				bar.finish()
+			}
+			if !w.From.IsZero() && sum.LogObjects == 0 {
+				g.log.Warn("no ALB log object has an interval ending in the window; names carry the end of each 5-minute interval",
+					"from", w.From.Format(time.RFC3339), "to", w.To.Format(time.RFC3339))
 			}
 			if err := printIngestSummary(e, g.output, sum); err != nil {
 				return err
@@ -153,12 +163,21 @@ func printIngestSummary(e env, format string, sum ingest.Summary) error {
 	}
 	if format == "table" {
 		for _, f := range sum.Failures {
-			fmt.Fprintf(e.stdout, "failed: %s: %s\n", f.URI, f.Err)
+			// The errors of sources and the store name the object already.
+			if strings.Contains(f.Err, f.URI) {
+				fmt.Fprintf(e.stdout, "failed: %s\n", f.Err)
+			} else {
+				fmt.Fprintf(e.stdout, "failed: %s: %s\n", f.URI, f.Err)
+			}
 		}
 		for _, k := range sum.Kinds {
-			if k.Skipped > 0 {
-				fmt.Fprintf(e.stdout, "%d %s objects skipped: this version cannot parse them yet, and a later version loads them\n",
-					k.Skipped, k.Kind)
+			switch {
+			case k.Skipped == 0:
+			case k.Kind == ingest.KindOther:
+				fmt.Fprintf(e.stdout, "skipped objects that are not ELB logs by their names: %d (listed with --output json)\n", k.Skipped)
+			default:
+				fmt.Fprintf(e.stdout, "skipped %s objects: %d; this version cannot parse them yet, and a later version loads them\n",
+					k.Kind, k.Skipped)
 			}
 		}
 		if total := sum.Total(); total.Outdated > 0 {
@@ -202,4 +221,19 @@ type loadAdapter struct{ *store.Load }
 
 func (l loadAdapter) Commit(ctx context.Context, done func(error)) {
 	l.Load.Commit(ctx, func(_ store.LoadedObject, err error) { done(err) })
+}
+
+// openStore opens the database and, when it has to wait for another
+// process, says so first.
+func openStore(ctx context.Context, g *globals, opts store.Options) (*store.DB, error) {
+	wait := opts.Wait
+	opts.Wait = 0
+	db, err := store.Open(ctx, opts)
+	var locked *store.LockedError
+	if wait <= 0 || !errors.As(err, &locked) {
+		return db, err
+	}
+	g.log.Info("database in use by another process: waiting", "db", opts.Path, "pid", locked.PID, "wait", wait)
+	opts.Wait = wait
+	return store.Open(ctx, opts)
 }

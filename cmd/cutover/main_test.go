@@ -234,8 +234,8 @@ func TestIngestCorruptObject(t *testing.T) {
 
 	code, out, errOut := cutover(t, "ingest", filepath.Join(dir, "logs"), "--db", db)
 	assert.Equal(t, exitError, code)
-	assert.Contains(t, out, "failed: "+victim)
 	assert.Contains(t, errOut, "objects not loaded: 1 (listed above)")
+	assert.Contains(t, out, "failed: inflate gzip object "+victim+": ")
 	assert.Equal(t, 0, count(t, db, "SELECT count(*) FROM objects WHERE uri = '"+victim+"'"))
 	loadedBefore := count(t, db, "SELECT count(*) FROM alb_access")
 	assert.Less(t, loadedBefore, truth.AccessLines)
@@ -344,7 +344,7 @@ func TestUsageErrors(t *testing.T) {
 		want string
 	}{
 		{name: "unknown command", args: []string{"ingets"}, want: "unknown command"},
-		{name: "ingest without source", args: []string{"ingest"}, want: "requires at least 1 arg"},
+		{name: "ingest without source", args: []string{"ingest"}, want: "ingest needs at least one SOURCE"},
 		{name: "unknown flag", args: []string{"ingest", ".", "--sinse", "2h"}, want: "unknown flag: --sinse"},
 		{name: "bad since", args: []string{"ingest", ".", "--since", "yesterday"}, want: `invalid --since "yesterday"`},
 		{name: "since and from", args: []string{"ingest", ".", "--since", "2h", "--from", "2026-12-01"}, want: "use one"},
@@ -360,6 +360,16 @@ func TestUsageErrors(t *testing.T) {
 			assert.Contains(t, errOut, tt.want)
 		})
 	}
+}
+
+func TestIngestEmptyWindowWarns(t *testing.T) {
+	dir := t.TempDir()
+	simulate(t, sim.DirWriter{Root: filepath.Join(dir, "logs")})
+	db := filepath.Join(dir, "x.duckdb")
+	code, out, errOut := cutover(t, "ingest", filepath.Join(dir, "logs"), "--db", db, "--since", "2h")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, "no ALB log object has an interval ending in the window")
+	assert.Regexp(t, `(?m)^alb_access\s+0\s+0\s`, out)
 }
 
 func TestQueryMissingDatabase(t *testing.T) {

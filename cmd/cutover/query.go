@@ -49,7 +49,7 @@ their SQL is a good start for your own.`,
 			} else if !strings.ContainsAny(text, " \n\t") {
 				return newUsageError("cutover query --list", "no named query %q, and it is not SQL", text)
 			}
-			db, err := store.Open(cmd.Context(), store.Options{Path: g.db, ReadOnly: true, Wait: wait})
+			db, err := openStore(cmd.Context(), g, store.Options{Path: g.db, ReadOnly: true, Wait: wait})
 			if err != nil {
 				return err
 			}

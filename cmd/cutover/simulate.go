@@ -61,9 +61,11 @@ compare an ingest with.`,
 			add("access_objects", sum.AccessObjects)
 			add("connection_objects", sum.ConnectionObjects)
 			add("control_objects", sum.ControlObjects)
-			add("access_lines", sum.AccessLines)
-			add("connection_lines", sum.ConnectionLines)
+			// Line counts include the malformed lines, as a line count of
+			// the files does; the well-formed ones are the rows ingest loads.
+			add("access_lines", sum.AccessLines+sum.MalformedAccess.Total())
 			add("malformed_access_lines", sum.MalformedAccess.Total())
+			add("connection_lines", sum.ConnectionLines+sum.MalformedConnection.Total())
 			add("malformed_connection_lines", sum.MalformedConnection.Total())
 			add("alb_connections", sum.ALB.Connections)
 			add("alb_failed_connections", sum.ALB.FailedConnections)

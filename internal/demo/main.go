@@ -67,7 +67,7 @@ func run(ctx context.Context, bin, dir string) error {
 	if err != nil {
 		return err
 	}
-	say("Wrote %d access-log and %d connection-log objects (%d and %d lines, %d damaged on purpose) to s3://%s/%s/ on a loopback S3 server at %s.",
+	say("Wrote %d access-log and %d connection-log objects (%d and %d lines, %d damaged on purpose) and the ELBAccessLogTestFile control object to s3://%s/%s/ on a loopback S3 server at %s.",
 		truth.AccessObjects, truth.ConnectionObjects, truth.AccessLines+truth.MalformedAccess.Total(),
 		truth.ConnectionLines+truth.MalformedConnection.Total(),
 		truth.MalformedAccess.Total()+truth.MalformedConnection.Total(), bucket, cfg.Prefix, srv.URL)

@@ -47,6 +47,8 @@ type LockedError struct {
 	Path   string
 	Holder string // the program DuckDB names, when it names one
 	PID    int    // 0 when DuckDB does not name one
+	// Waited is how long Open waited for the file before it gave up.
+	Waited time.Duration
 	Err    error
 }
 
@@ -55,7 +57,10 @@ func (e *LockedError) Error() string {
 	if e.PID != 0 {
 		who = fmt.Sprintf("process %d (%s)", e.PID, e.Holder)
 	}
-	return fmt.Sprintf("database %s is in use by %s; wait for it to finish or pass --wait DURATION", e.Path, who)
+	if e.Waited > 0 {
+		return fmt.Sprintf("database %s is still in use by %s after waiting %s", e.Path, who, e.Waited)
+	}
+	return fmt.Sprintf("database %s is in use by %s: wait for it to finish or pass --wait DURATION", e.Path, who)
 }
 
 func (e *LockedError) Unwrap() error { return e.Err }
@@ -66,11 +71,18 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if opts.Path == "" {
 		opts.Path = DefaultPath
 	}
-	deadline := time.Now().Add(opts.Wait)
+	start := time.Now()
+	deadline := start.Add(opts.Wait)
 	for {
 		db, err := open(ctx, opts)
 		var locked *LockedError
-		if err == nil || !errors.As(err, &locked) || time.Now().After(deadline) {
+		if err == nil || !errors.As(err, &locked) {
+			return db, err
+		}
+		if time.Now().After(deadline) {
+			if opts.Wait > 0 {
+				locked.Waited = time.Since(start).Round(time.Second)
+			}
 			return db, err
 		}
 		select {
