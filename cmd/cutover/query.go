@@ -21,10 +21,12 @@ func newQueryCommand(g *globals, e env) *cobra.Command {
 		Short: "Run SQL or a named query against the database, read-only",
 		Long: `Run one SQL statement, or a named query, against the database. The database is
 opened read-only, so a query cannot change it. --list shows the named queries;
-their SQL is a good start for your own.`,
+their SQL is a good start for your own. SQL that starts with a "--" comment
+needs a "--" argument before it, which ends the flags.`,
 		Example: `  cutover query top_failing_subjects
   cutover query --output json "SELECT tls_verify_status, count(*) FROM alb_connection GROUP BY 1"
-  cutover query --list`,
+  cutover query --list
+  cutover query -- "$(cat my-query.sql)"`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if list && len(args) == 0 {
 				return nil
