@@ -14,6 +14,7 @@ import (
 	"github.com/cutover-dev/cutover/ingest/albaccess"
 	"github.com/cutover-dev/cutover/ingest/albconn"
 	"github.com/cutover-dev/cutover/ingest/elblog"
+	"github.com/cutover-dev/cutover/ingest/nlbtls"
 )
 
 // Loaded is what the manifest holds about an object loaded earlier.
@@ -26,6 +27,7 @@ type Loaded struct {
 type Loader interface {
 	Access(ctx context.Context, r *albaccess.Record, line int) error
 	Connection(ctx context.Context, r *albconn.Record, line int) error
+	NLB(ctx context.Context, r *nlbtls.Record, line int) error
 	Reject(ctx context.Context, line int, reason, raw string) error
 	// Commit hands the object over; its rows and manifest entry become
 	// visible together. done is called once that happened or failed, possibly
@@ -72,6 +74,8 @@ func ParserVersion(k Kind) int {
 		return albaccess.ParserVersion
 	case KindALBConnection:
 		return albconn.ParserVersion
+	case KindNLB:
+		return nlbtls.ParserVersion
 	case KindControl:
 		return 1
 	}
@@ -205,7 +209,7 @@ func Run(ctx context.Context, st Store, sources []Source, opts Options) (Summary
 			return sum, err
 		}
 	}
-	for _, k := range []Kind{KindALBAccess, KindALBConnection, KindControl} {
+	for _, k := range []Kind{KindALBAccess, KindALBConnection, KindNLB, KindControl} {
 		count(k)
 	}
 
@@ -334,6 +338,18 @@ func readObject(ctx context.Context, l Loader, j job) (loadResult, error) {
 				return res, nil
 			}
 			if err := handle(ctx, l, err, r.Line(), r.Raw(), func() error { return l.Connection(ctx, &rec, r.Line()) }, &res); err != nil {
+				return res, err
+			}
+		}
+	case KindNLB:
+		r := nlbtls.NewReader(body)
+		var rec nlbtls.Record
+		for {
+			err := r.Read(&rec)
+			if err == io.EOF {
+				return res, nil
+			}
+			if err := handle(ctx, l, err, r.Line(), r.Raw(), func() error { return l.NLB(ctx, &rec, r.Line()) }, &res); err != nil {
 				return res, err
 			}
 		}

@@ -21,11 +21,13 @@ import (
 	"github.com/cutover-dev/cutover/ingest/albaccess"
 	"github.com/cutover-dev/cutover/ingest/albconn"
 	"github.com/cutover-dev/cutover/ingest/elblog"
+	"github.com/cutover-dev/cutover/ingest/nlbtls"
 )
 
 // Log lines of the objects that the Run tests load. The access lines have the
-// 18 fields of the oldest ALB format, and the connection lines the 12 fields
-// that every connection-log line has.
+// 18 fields of the oldest ALB format, the connection lines the 12 fields that
+// every connection-log line has, and the NLB line is the example with ALPN
+// fields from the AWS documentation.
 const (
 	accessLine200 = `https 2026-12-03T10:04:59.123456Z app/web/50dc6c495c0c9188 192.0.2.10:50718 10.0.3.7:8080 0.001 0.048 0.000 200 200 34 366 "GET https://shop.example.com:443/cart HTTP/1.1" "curl/8.5.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/73e2d6bc24d8a067 "Root=1-6770a2b3-1d84f3d73c47ec4e58577259"`
 	accessLine502 = `https 2026-12-03T10:04:59.500000Z app/web/50dc6c495c0c9188 192.0.2.11:50719 - -1 -1 -1 502 - 34 0 "GET https://shop.example.com:443/pay HTTP/1.1" "curl/8.5.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 - "Root=1-6770a2b3-2d84f3d73c47ec4e58577259"`
@@ -36,6 +38,8 @@ const (
 	connLineFailed  = `2026-12-03T10:04:58.250000Z 203.0.113.10 36281 443 TLSv1.3 TLS_AES_128_GCM_SHA256 - "CN=pos-18,O=Shops Ltd,C=GB" - 0A1B2C3D Failed:ClientCertUntrusted TID_2c3b4a5d6e7f8091a2b3c4d5e6f70819`
 	// connLineBadIP has "not-an-ip" in field 2 (client_ip).
 	connLineBadIP = `2026-12-03T10:04:58.300000Z not-an-ip 36282 443 - - - - - - Failed:ClientCertUntrusted TID_3c4b5a6d7e8f9001b2c3d4e5f6a70819`
+
+	nlbLineALPN = `tls 2.0 2020-04-01T08:51:42 net/my-network-loadbalancer/c6e77e28c25b2234 g3d4b5e8bb8464cd 72.21.218.154:51341 172.100.100.185:443 5 2 98 246 - arn:aws:acm:us-east-2:671290407336:certificate/2a108f19-aded-46b0-8493-c63eb1ef4a99 - ECDHE-RSA-AES128-SHA tlsv12 - my-network-loadbalancer-c6e77e28c25b2234.elb.us-east-2.amazonaws.com h2 h2 "h2","http/1.1"`
 )
 
 // gzipLines returns the lines, each ended by "\n", compressed as one gzip
@@ -187,6 +191,11 @@ type connectionRow struct {
 	record albconn.Record
 }
 
+type nlbRow struct {
+	line   int
+	record nlbtls.Record
+}
+
 type rejectedLine struct {
 	line   int
 	reason string
@@ -205,6 +214,7 @@ type fakeLoad struct {
 
 	access      []accessRow
 	connections []connectionRow
+	nlbs        []nlbRow
 	rejected    []rejectedLine
 	commits     int
 	rollbacks   int
@@ -230,6 +240,12 @@ func (l *fakeLoad) Access(ctx context.Context, r *albaccess.Record, line int) er
 func (l *fakeLoad) Connection(ctx context.Context, r *albconn.Record, line int) error {
 	l.checkOpen("Connection")
 	l.connections = append(l.connections, connectionRow{line: line, record: *r})
+	return nil
+}
+
+func (l *fakeLoad) NLB(ctx context.Context, r *nlbtls.Record, line int) error {
+	l.checkOpen("NLB")
+	l.nlbs = append(l.nlbs, nlbRow{line: line, record: *r})
 	return nil
 }
 
@@ -273,6 +289,7 @@ func TestRunLoadsNewObjects(t *testing.T) {
 	accessURI := writeLogObject(t, dir, KindALBAccess, intervalEnd(5), "1a2b3c4d", accessBody)
 	connURI := writeLogObject(t, dir, KindALBConnection, intervalEnd(5), "5k4j3h2g",
 		gzipLines(t, connLineSuccess, connLineBadIP, connLineFailed))
+	nlbURI := writeLogObject(t, dir, KindNLB, intervalEnd(5), "3a7b9c1d", gzipLines(t, "tls 2.0", nlbLineALPN))
 	st := newFakeStore(t)
 
 	sum, err := runDir(t, st, dir, Options{})
@@ -282,6 +299,7 @@ func TestRunLoadsNewObjects(t *testing.T) {
 		{Kind: KindALBAccess, Loaded: 1, Rows: 2, Rejected: 3},
 		{Kind: KindALBConnection, Loaded: 1, Rows: 2, Rejected: 1},
 		{Kind: KindControl},
+		{Kind: KindNLB, Loaded: 1, Rows: 1, Rejected: 1},
 	}, sum.Kinds)
 	assert.Empty(t, sum.Failures)
 	assert.Empty(t, sum.Skipped)
@@ -333,6 +351,22 @@ func TestRunLoadsNewObjects(t *testing.T) {
 		reason: `field 2 (client_ip): invalid value: "not-an-ip", expected an IPv4 or IPv6 address`,
 		raw:    connLineBadIP,
 	}}, conn.rejected)
+
+	nlb := st.load(t, nlbURI)
+	assert.Equal(t, KindNLB, nlb.obj.Kind)
+	assert.Equal(t, nlbtls.ParserVersion, nlb.parserVersion)
+	assert.Equal(t, "tls-edge.c6e77e28c25b2234", nlb.obj.LoadBalancer, "load balancer from the key")
+	assert.True(t, nlb.committed.Load())
+	require.Len(t, nlb.nlbs, 1)
+	assert.Equal(t, 2, nlb.nlbs[0].line)
+	assert.Equal(t, "72.21.218.154", nlb.nlbs[0].record.ClientIP)
+	assert.Equal(t, int32(443), nlb.nlbs[0].record.DestinationPort.Int32)
+	assert.Equal(t, `"h2","http/1.1"`, nlb.nlbs[0].record.ALPNClientPreferenceList.String)
+	assert.Empty(t, nlb.access)
+	assert.Empty(t, nlb.connections)
+	require.Len(t, nlb.rejected, 1)
+	assert.Equal(t, 1, nlb.rejected[0].line)
+	assert.Equal(t, "tls 2.0", nlb.rejected[0].raw)
 }
 
 func TestRunManifestDecisions(t *testing.T) {
@@ -390,7 +424,7 @@ func TestRunManifestDecisions(t *testing.T) {
 			}
 			wantAccess, wantConn := want, want
 			wantAccess.Kind, wantConn.Kind = KindALBAccess, KindALBConnection
-			assert.Equal(t, []KindSummary{wantAccess, wantConn, {Kind: KindControl}}, sum.Kinds)
+			assert.Equal(t, []KindSummary{wantAccess, wantConn, {Kind: KindControl}, {Kind: KindNLB}}, sum.Kinds)
 			assert.Empty(t, sum.Failures)
 
 			if tt.wantLoaded == 0 {
@@ -407,11 +441,10 @@ func TestRunManifestDecisions(t *testing.T) {
 	}
 }
 
-func TestRunSkipsUnparsedKinds(t *testing.T) {
+func TestRunSkipsOtherObjects(t *testing.T) {
 	dir := t.TempDir()
 	controlURI := writeControlObject(t, dir)
 	accessURI := writeLogObject(t, dir, KindALBAccess, intervalEnd(5), "1a2b3c4d", gzipLines(t, accessLine200))
-	nlbURI := writeLogObject(t, dir, KindNLB, intervalEnd(5), "3a7b9c1d", gzipLines(t, "tls 2.0 2026-12-03T10:04:59 net/tls-edge/c6e77e28c25b2234"))
 	otherURI := writeOtherObject(t, dir)
 	st := newFakeStore(t)
 
@@ -422,12 +455,12 @@ func TestRunSkipsUnparsedKinds(t *testing.T) {
 		{Kind: KindALBAccess, Loaded: 1, Rows: 1},
 		{Kind: KindALBConnection},
 		{Kind: KindControl, Loaded: 1},
-		{Kind: KindNLB, Skipped: 1},
+		{Kind: KindNLB},
 		{Kind: KindOther, Skipped: 1},
 	}, sum.Kinds)
-	assert.Equal(t, []string{nlbURI, otherURI}, sum.Skipped)
+	assert.Equal(t, []string{otherURI}, sum.Skipped)
 	assert.Empty(t, sum.Failures)
-	assert.Equal(t, KindSummary{Kind: "total", Loaded: 2, Rows: 1, Skipped: 2}, sum.Total())
+	assert.Equal(t, KindSummary{Kind: "total", Loaded: 2, Rows: 1, Skipped: 1}, sum.Total())
 
 	assert.Equal(t, []string{controlURI, accessURI}, st.begunURIs(), "objects passed to Begin")
 	control := st.load(t, controlURI)
@@ -507,6 +540,7 @@ func TestRunObjectFailures(t *testing.T) {
 				{Kind: KindALBAccess, Loaded: 1, Failed: 1, Rows: 1},
 				{Kind: KindALBConnection, Loaded: 1, Rows: 1},
 				{Kind: KindControl},
+				{Kind: KindNLB},
 			}, sum.Kinds)
 			require.Len(t, sum.Failures, 1)
 			assert.Equal(t, failingURI, sum.Failures[0].URI)
@@ -566,6 +600,7 @@ func TestRunWindow(t *testing.T) {
 		{Kind: KindALBAccess, Loaded: 1, Rows: 1},
 		{Kind: KindALBConnection, Loaded: 1, Rows: 1},
 		{Kind: KindControl, Loaded: 1},
+		{Kind: KindNLB},
 		{Kind: KindOther, Skipped: 1},
 	}, sum.Kinds)
 	assert.Equal(t, []string{otherURI}, sum.Skipped)
@@ -592,11 +627,11 @@ func TestRunProgress(t *testing.T) {
 		writeLogObject(t, source, KindALBAccess, intervalEnd(5*(i+1)), fmt.Sprintf("obj%d", i), gzipLines(t, lines...))
 	}
 	// Counted in total and done but not in rows: a failed commit and the
-	// control object. Not counted at all: a skipped NLB object and an
-	// object loaded before.
+	// control object. Not counted at all: a skipped object that is not a
+	// log and an object loaded before.
 	failingConn := writeLogObject(t, dir, KindALBConnection, intervalEnd(5), "5k4j3h2g", gzipLines(t, connLineSuccess, connLineFailed))
 	writeControlObject(t, dir)
-	writeLogObject(t, dir, KindNLB, intervalEnd(5), "3a7b9c1d", gzipLines(t, "tls 2.0"))
+	writeOtherObject(t, dir)
 	loadedBody := gzipLines(t, connLineSuccess)
 	loadedURI := writeLogObject(t, otherDir, KindALBConnection, intervalEnd(10), "loaded", loadedBody)
 
@@ -643,7 +678,7 @@ func TestRunProgress(t *testing.T) {
 func TestRunOverlappingSources(t *testing.T) {
 	dir := t.TempDir()
 	accessURI := writeLogObject(t, dir, KindALBAccess, intervalEnd(5), "1a2b3c4d", gzipLines(t, accessLine200))
-	nlbURI := writeLogObject(t, dir, KindNLB, intervalEnd(5), "3a7b9c1d", gzipLines(t, "tls 2.0"))
+	otherURI := writeOtherObject(t, dir)
 	dayFolder := filepath.Dir(accessURI)
 	var sources []Source
 	for _, path := range []string{dir, dayFolder, accessURI} {
@@ -660,9 +695,10 @@ func TestRunOverlappingSources(t *testing.T) {
 		{Kind: KindALBAccess, Loaded: 1, Rows: 1},
 		{Kind: KindALBConnection},
 		{Kind: KindControl},
-		{Kind: KindNLB, Skipped: 1},
+		{Kind: KindNLB},
+		{Kind: KindOther, Skipped: 1},
 	}, sum.Kinds)
-	assert.Equal(t, []string{nlbURI}, sum.Skipped)
+	assert.Equal(t, []string{otherURI}, sum.Skipped)
 	assert.Equal(t, []string{accessURI}, st.begunURIs(), "objects passed to Begin")
 }
 

@@ -26,14 +26,15 @@ func newIngestCommand(g *globals, e env) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "ingest SOURCE...",
-		Short: "Load ALB access and connection logs from S3 or local folders into the database",
-		Long: `Load ALB access and connection logs into the database.
+		Short: "Load ALB and NLB logs from S3 or local folders into the database",
+		Long: `Load ALB access and connection logs and NLB TLS access logs into the
+database.
 
 A SOURCE is s3://bucket/prefix or a local folder or file. Objects are routed
-by their key names: ALB access logs, ALB connection logs, NLB logs and the
-ELBAccessLogTestFile control object. Objects of a kind this version cannot
-parse yet are listed as skipped and not recorded, so a later version loads
-them. Objects already in the manifest with the same ETag are not read again.
+by their key names: ALB access logs, ALB connection logs, NLB logs (table
+nlb_tls) and the ELBAccessLogTestFile control object. Other files are listed
+as skipped and not recorded. Objects already in the manifest with the same
+ETag are not read again.
 
 Every line becomes a row or a rejected line (table rejected_lines). The
 command exits 0 when every object was read, and 1 when some object could not

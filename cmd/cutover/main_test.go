@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"os"
@@ -376,4 +377,72 @@ func TestQueryMissingDatabase(t *testing.T) {
 	code, _, errOut := cutover(t, "query", "--db", filepath.Join(t.TempDir(), "none.duckdb"), "SELECT 1")
 	assert.Equal(t, exitError, code)
 	assert.Contains(t, errOut, "does not exist: create it with cutover ingest")
+}
+
+// writeGzipLines writes the lines, each ended by "\n", as a gzip object at
+// key under root.
+func writeGzipLines(t *testing.T, root, key string, lines []string) {
+	t.Helper()
+	path := filepath.Join(root, filepath.FromSlash(key))
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	for _, line := range lines {
+		_, err := zw.Write([]byte(line + "\n"))
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
+}
+
+// readLines returns the lines of a text file.
+func readLines(t *testing.T, path string) []string {
+	t.Helper()
+	text, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return strings.Split(strings.TrimRight(string(text), "\n"), "\n")
+}
+
+func TestIngestALBAndNLBObjects(t *testing.T) {
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	day := "AWSLogs/123456789012/elasticloadbalancing/us-east-2/2020/04/01/"
+	albLines := readLines(t, "../../ingest/albaccess/testdata/peers/aws-docs-examples.log")
+	writeGzipLines(t, logs,
+		day+"123456789012_elasticloadbalancing_us-east-2_app.my-loadbalancer.50dc6c495c0c9188_20200401T0855Z_10.0.0.1_2b3c4d5e.log.gz",
+		albLines[:1])
+	nlbKey := day + "123456789012_elasticloadbalancing_us-east-2_net.my-network-loadbalancer.c6e77e28c25b2234_20200401T0855Z_5f6b2c1a.log.gz"
+	// The two lines of the AWS documentation's NLB examples: the first
+	// without the ALPN fields, the second with them.
+	writeGzipLines(t, logs, nlbKey, readLines(t, "../../ingest/nlbtls/testdata/peers/aws-docs-examples.log"))
+	db := filepath.Join(dir, "x.duckdb")
+
+	code, out, errOut := cutover(t, "ingest", logs, "--db", db)
+
+	require.Equal(t, 0, code, errOut)
+	assert.Regexp(t, `(?m)^alb_access\s+1\s+0\s+0\s+0\s+0\s+1\s+0\s*$`, out)
+	assert.Regexp(t, `(?m)^nlb\s+1\s+0\s+0\s+0\s+0\s+2\s+0\s*$`, out)
+	assert.NotContains(t, out, "skipped nlb objects")
+	assert.Equal(t, 1, count(t, db, "SELECT count(*) FROM alb_access"))
+	assert.Equal(t, 0, count(t, db, "SELECT count(*) FROM rejected_lines"))
+
+	rows := queryJSON(t, db, `SELECT client_ip, destination_port, tls_handshake_time_ms, alpn_client_preference_list,
+		strftime(time AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS time_utc, source_uri, source_line
+		FROM nlb_tls ORDER BY source_line`)
+	require.Len(t, rows, 2)
+	assert.Equal(t, "72.21.218.154", rows[0]["client_ip"])
+	assert.Equal(t, float64(443), rows[0]["destination_port"])
+	assert.Equal(t, float64(2), rows[0]["tls_handshake_time_ms"])
+	assert.Nil(t, rows[0]["alpn_client_preference_list"])
+	assert.Equal(t, "2018-12-20T02:59:40Z", rows[0]["time_utc"])
+	assert.Equal(t, filepath.Join(logs, filepath.FromSlash(nlbKey)), rows[0]["source_uri"])
+	assert.Equal(t, float64(1), rows[0]["source_line"])
+	assert.Equal(t, `"h2","http/1.1"`, rows[1]["alpn_client_preference_list"])
+	assert.Equal(t, "2020-04-01T08:51:42Z", rows[1]["time_utc"])
+	assert.Equal(t, float64(2), rows[1]["source_line"])
+
+	rows = queryJSON(t, db, "SELECT kind, load_balancer, parser_version FROM objects WHERE kind = 'nlb'")
+	require.Len(t, rows, 1)
+	assert.Equal(t, "my-network-loadbalancer.c6e77e28c25b2234", rows[0]["load_balancer"])
+	assert.Equal(t, float64(1), rows[0]["parser_version"])
 }

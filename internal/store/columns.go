@@ -13,6 +13,7 @@ import (
 
 	"github.com/cutover-dev/cutover/ingest/albaccess"
 	"github.com/cutover-dev/cutover/ingest/albconn"
+	"github.com/cutover-dev/cutover/ingest/nlbtls"
 )
 
 // Rows are handed to DuckDB as Arrow record batches: DuckDB scans them in
@@ -93,6 +94,36 @@ var connectionSchema = arrow.NewSchema([]arrow.Field{
 	stringColumn("tls_keyexchange"),
 	stringColumn("elb"),
 	stringColumn("ip_address"),
+	stringColumn("extra_fields"),
+	uriColumn("source_uri"),
+	column("source_line", arrow.PrimitiveTypes.Int32),
+}, nil)
+
+var nlbSchema = arrow.NewSchema([]arrow.Field{
+	stringColumn("type"),
+	stringColumn("version"),
+	column("time", utcMicros),
+	stringColumn("elb"),
+	stringColumn("listener"),
+	stringColumn("client_ip"),
+	column("client_port", arrow.PrimitiveTypes.Int32),
+	stringColumn("destination_ip"),
+	column("destination_port", arrow.PrimitiveTypes.Int32),
+	column("connection_time_ms", arrow.PrimitiveTypes.Float64),
+	column("tls_handshake_time_ms", arrow.PrimitiveTypes.Float64),
+	column("received_bytes", arrow.PrimitiveTypes.Int64),
+	column("sent_bytes", arrow.PrimitiveTypes.Int64),
+	column("incoming_tls_alert", arrow.PrimitiveTypes.Int32),
+	stringColumn("chosen_cert_arn"),
+	stringColumn("chosen_cert_serial"),
+	stringColumn("tls_cipher"),
+	stringColumn("tls_protocol_version"),
+	stringColumn("tls_named_group"),
+	stringColumn("domain_name"),
+	stringColumn("alpn_fe_protocol"),
+	stringColumn("alpn_be_protocol"),
+	stringColumn("alpn_client_preference_list"),
+	column("tls_connection_creation_time", utcMicros),
 	stringColumn("extra_fields"),
 	uriColumn("source_uri"),
 	column("source_line", arrow.PrimitiveTypes.Int32),
@@ -262,6 +293,37 @@ func (b *batch) appendConnection(uri string, r *albconn.Record, line int) {
 	b.optStr(17, r.Extra)
 	b.uri(18, uri)
 	b.i32(19, int32(line))
+	b.rows++
+}
+
+func (b *batch) appendNLB(uri string, r *nlbtls.Record, line int) {
+	b.str(0, r.Type)
+	b.str(1, r.Version)
+	b.ts(2, r.Time)
+	b.str(3, r.ELB)
+	b.str(4, r.Listener)
+	b.str(5, r.ClientIP)
+	b.nullI32(6, r.ClientPort)
+	b.nullStr(7, r.DestinationIP)
+	b.nullI32(8, r.DestinationPort)
+	b.nullF64(9, r.ConnectionTimeMS)
+	b.nullF64(10, r.TLSHandshakeTimeMS)
+	b.nullI64(11, r.ReceivedBytes)
+	b.nullI64(12, r.SentBytes)
+	b.nullI32(13, r.IncomingTLSAlert)
+	b.nullStr(14, r.ChosenCertARN)
+	b.nullStr(15, r.ChosenCertSerial)
+	b.nullStr(16, r.TLSCipher)
+	b.nullStr(17, r.TLSProtocolVersion)
+	b.nullStr(18, r.TLSNamedGroup)
+	b.nullStr(19, r.DomainName)
+	b.nullStr(20, r.ALPNFEProtocol)
+	b.nullStr(21, r.ALPNBEProtocol)
+	b.nullStr(22, r.ALPNClientPreferenceList)
+	b.nullTS(23, r.TLSConnectionCreationTime)
+	b.optStr(24, r.Extra)
+	b.uri(25, uri)
+	b.i32(26, int32(line))
 	b.rows++
 }
 

@@ -5,9 +5,10 @@
 //
 // # Tables
 //
-//   - alb_access, alb_connection: one row per log entry, columns named after
-//     the AWS fields, plus source_uri and source_line (where the row came
-//     from) and extra_fields (fields that this version does not know yet).
+//   - alb_access, alb_connection, nlb_tls: one row per log entry, columns
+//     named after the AWS fields, plus source_uri and source_line (where the
+//     row came from) and extra_fields (fields that this version does not know
+//     yet).
 //   - objects: the manifest, one row per loaded object with its ETag or
 //     content hash and the parser version that read it.
 //   - rejected_lines: every line no parser could read, with the reason and

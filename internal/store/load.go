@@ -18,6 +18,7 @@ import (
 
 	"github.com/cutover-dev/cutover/ingest/albaccess"
 	"github.com/cutover-dev/cutover/ingest/albconn"
+	"github.com/cutover-dev/cutover/ingest/nlbtls"
 )
 
 // MaxRawBytes is how much of a rejected line's text is kept.
@@ -188,10 +189,11 @@ type Load struct {
 
 var viewSeq atomic.Int64
 
-// Begin starts loading obj into table alb_access or alb_connection, chosen
-// by obj.Kind ("alb_access", "alb_connection"; other kinds only record the
-// object). With replace set, the object's earlier rows, rejected lines and
-// manifest entry are deleted in the same transaction.
+// Begin starts loading obj into table alb_access, alb_connection or nlb_tls,
+// chosen by obj.Kind ("alb_access", "alb_connection", "nlb"). Objects of
+// other kinds get only a manifest entry. With replace set, the object's
+// earlier rows, rejected lines and manifest entry are deleted in the same
+// transaction.
 func (w *Writer) Begin(obj Object, replace bool) *Load {
 	l := &Load{w: w, obj: obj, replace: replace, rejected: newBatch(rejectedSchema)}
 	switch obj.Kind {
@@ -199,6 +201,8 @@ func (w *Writer) Begin(obj Object, replace bool) *Load {
 		l.table, l.rows = "alb_access", newBatch(accessSchema)
 	case "alb_connection":
 		l.table, l.rows = "alb_connection", newBatch(connectionSchema)
+	case "nlb":
+		l.table, l.rows = "nlb_tls", newBatch(nlbSchema)
 	}
 	return l
 }
@@ -219,6 +223,16 @@ func (l *Load) Connection(ctx context.Context, r *albconn.Record, line int) erro
 		return fmt.Errorf("load %s: connection-log record in a %s object", l.obj.URI, l.obj.Kind)
 	}
 	l.rows.appendConnection(l.obj.URI, r, line)
+	l.rowCount++
+	return l.flushIfFull(ctx)
+}
+
+// NLB adds one NLB TLS access-log record read from the given line.
+func (l *Load) NLB(ctx context.Context, r *nlbtls.Record, line int) error {
+	if l.table != "nlb_tls" {
+		return fmt.Errorf("load %s: NLB TLS record in a %s object", l.obj.URI, l.obj.Kind)
+	}
+	l.rows.appendNLB(l.obj.URI, r, line)
 	l.rowCount++
 	return l.flushIfFull(ctx)
 }
@@ -456,7 +470,7 @@ func commitGroup(ctx context.Context, conn *sql.Conn, group []*Load) error {
 		}
 	}
 	err := begin(ctx, conn, replaced)
-	for _, table := range []string{"alb_access", "alb_connection", "rejected_lines"} {
+	for _, table := range []string{"alb_access", "alb_connection", "nlb_tls", "rejected_lines"} {
 		if err == nil {
 			err = insert(ctx, conn, table, recs[table])
 		}
@@ -487,6 +501,7 @@ func begin(ctx context.Context, conn *sql.Conn, replaced []string) error {
 		for _, q := range []string{
 			"DELETE FROM alb_access WHERE source_uri = ?",
 			"DELETE FROM alb_connection WHERE source_uri = ?",
+			"DELETE FROM nlb_tls WHERE source_uri = ?",
 			"DELETE FROM rejected_lines WHERE uri = ?",
 			"DELETE FROM objects WHERE uri = ?",
 		} {

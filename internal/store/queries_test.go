@@ -20,6 +20,7 @@ import (
 
 	"github.com/cutover-dev/cutover/ingest/albaccess"
 	"github.com/cutover-dev/cutover/ingest/albconn"
+	"github.com/cutover-dev/cutover/ingest/nlbtls"
 	"github.com/cutover-dev/cutover/queries"
 )
 
@@ -34,6 +35,9 @@ const (
 	shopLB    = "shop.50dc6c495c0c9188"
 	shopELB   = "app/shop/50dc6c495c0c9188"
 	apiLB     = "api.7f3a9c2b1d0e4f56"
+	edgeLB    = "edge.1a2b3c4d5e6f7081"
+	edgeELB   = "net/edge/1a2b3c4d5e6f7081"
+	mqttELB   = "net/mqtt/2b3c4d5e6f708192"
 	webTarget = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-web/73e2d6bc24d8a067"
 	apiTarget = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-api/0a1b2c3d4e5f6071"
 )
@@ -62,6 +66,17 @@ type fixtureConnection struct {
 	elb          string
 }
 
+// fixtureNLB is one NLB TLS access-log row. A handshake time of -1 is the
+// logged "-", and an empty cipher is a field logged as "-". Both are stored as
+// NULL, as for a handshake that failed.
+type fixtureNLB struct {
+	line        int
+	at          string // time of day on 3 December 2026, UTC
+	elb         string
+	handshakeMS float64
+	cipher      string
+}
+
 type fixtureReject struct {
 	line   int
 	reason string
@@ -73,6 +88,7 @@ type fixtureObject struct {
 	obj         Object
 	requests    []fixtureRequest
 	connections []fixtureConnection
+	nlbs        []fixtureNLB
 	rejected    []fixtureReject
 }
 
@@ -94,6 +110,12 @@ const (
 //     0.006, 0.020 s). Its first object's lines have no elb field, so the
 //     query must derive app/shop/... from the objects table to group them
 //     with the second object's lines, which have one.
+//   - nlb_handshakes: edge has 5 connections in hour 10, 4 completed (1, 2,
+//     4 and 10 ms), so p50 is 3 ms and p90 is 4 + 0.7*(10-4) = 8.2 ms. One
+//     connection has neither cipher nor handshake time. In hour 11 it has 3
+//     connections: 3 and 5 ms completed, and one with a handshake time but no
+//     cipher, which counts as failed and stays out of the quantiles. The
+//     first object also holds one line of a second load balancer, mqtt.
 //   - rejected_reasons: "empty line" occurs on lines 2 and 10 of one object,
 //     so a string minimum of "uri:line" would pick line 10.
 var queryFixture = []fixtureObject{
@@ -178,6 +200,31 @@ var queryFixture = []fixtureObject{
 		},
 	},
 	{
+		obj: Object{
+			URI: "s3://nlb-logs/edge/20261203T1005Z_1a2b3c4d.log.gz", ETag: "n1", Size: 768,
+			Kind: "nlb", ParserVersion: 1, IntervalEnd: fixtureTime("10:05:00"), LoadBalancer: edgeLB,
+		},
+		nlbs: []fixtureNLB{
+			{line: 1, at: "10:00:10", elb: edgeELB, handshakeMS: 4, cipher: "ECDHE-RSA-AES128-GCM-SHA256"},
+			{line: 2, at: "10:01:00", elb: edgeELB, handshakeMS: 1, cipher: "ECDHE-RSA-AES128-GCM-SHA256"},
+			{line: 3, at: "10:02:00", elb: edgeELB, handshakeMS: -1},
+			{line: 4, at: "10:03:00", elb: edgeELB, handshakeMS: 10, cipher: "TLS_AES_128_GCM_SHA256"},
+			{line: 5, at: "10:04:00", elb: edgeELB, handshakeMS: 2, cipher: "TLS_AES_128_GCM_SHA256"},
+			{line: 6, at: "10:04:00", elb: mqttELB, handshakeMS: 7, cipher: "TLS_AES_128_GCM_SHA256"},
+		},
+	},
+	{
+		obj: Object{
+			URI: "s3://nlb-logs/edge/20261203T1105Z_1a2b3c4d.log.gz", ETag: "n2", Size: 512,
+			Kind: "nlb", ParserVersion: 1, IntervalEnd: fixtureTime("11:05:00"), LoadBalancer: edgeLB,
+		},
+		nlbs: []fixtureNLB{
+			{line: 1, at: "11:00:10", elb: edgeELB, handshakeMS: 5, cipher: "TLS_AES_128_GCM_SHA256"},
+			{line: 2, at: "11:01:00", elb: edgeELB, handshakeMS: 3, cipher: "TLS_AES_128_GCM_SHA256"},
+			{line: 3, at: "11:02:00", elb: edgeELB, handshakeMS: 50},
+		},
+	},
+	{
 		obj: Object{URI: "s3://alb-logs/AWSLogs/123456789012/ELBAccessLogTestFile", ETag: "t1", Size: 60,
 			Kind: "control", ParserVersion: 1},
 	},
@@ -229,6 +276,22 @@ func (c fixtureConnection) record() albconn.Record {
 	}
 }
 
+func (n fixtureNLB) record() nlbtls.Record {
+	return nlbtls.Record{
+		Type:               "tls",
+		Version:            "2.0",
+		Time:               fixtureTime(n.at),
+		ELB:                n.elb,
+		Listener:           "g3d4b5e8bb8464cd",
+		ClientIP:           "198.51.100.20",
+		ClientPort:         sql.NullInt32{Int32: 51341, Valid: true},
+		DestinationIP:      sql.NullString{String: "10.0.4.8", Valid: true},
+		DestinationPort:    sql.NullInt32{Int32: 443, Valid: true},
+		TLSHandshakeTimeMS: sql.NullFloat64{Float64: n.handshakeMS, Valid: n.handshakeMS >= 0},
+		TLSCipher:          optionalString(n.cipher),
+	}
+}
+
 // openQueryFixture returns a database that contains queryFixture, loaded
 // through the writer as ingest loads it.
 func openQueryFixture(t *testing.T) *DB {
@@ -244,12 +307,16 @@ func openQueryFixture(t *testing.T) *DB {
 				rec := c.record()
 				require.NoError(t, l.Connection(ctx, &rec, c.line))
 			}
+			for _, n := range f.nlbs {
+				rec := n.record()
+				require.NoError(t, l.NLB(ctx, &rec, n.line))
+			}
 			for _, r := range f.rejected {
 				require.NoError(t, l.Reject(ctx, r.line, r.reason, r.raw))
 			}
 		})
 		require.NoError(t, err, "load %s", f.obj.URI)
-		require.Equal(t, int64(len(f.requests)+len(f.connections)), loaded.Rows, "rows of %s", f.obj.URI)
+		require.Equal(t, int64(len(f.requests)+len(f.connections)+len(f.nlbs)), loaded.Rows, "rows of %s", f.obj.URI)
 	}
 	return db
 }

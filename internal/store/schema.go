@@ -2,7 +2,7 @@ package store
 
 // SchemaVersion is the version of the tables below. Open upgrades an older
 // database by running the migrations after its version, in order.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrations[i] brings a database from version i to version i+1.
 var migrations = []string{
@@ -94,6 +94,39 @@ CREATE TABLE rejected_lines (
 	line   INTEGER NOT NULL,
 	reason VARCHAR NOT NULL,
 	raw    VARCHAR NOT NULL
+);
+`,
+	// Version 2: NLB TLS access logs. The timings are milliseconds, as the
+	// NLB logs them.
+	`
+CREATE TABLE nlb_tls (
+	type                         VARCHAR,
+	version                      VARCHAR,
+	time                         TIMESTAMPTZ,
+	elb                          VARCHAR,
+	listener                     VARCHAR,
+	client_ip                    VARCHAR,
+	client_port                  INTEGER,
+	destination_ip               VARCHAR,
+	destination_port             INTEGER,
+	connection_time_ms           DOUBLE,
+	tls_handshake_time_ms        DOUBLE,
+	received_bytes               BIGINT,
+	sent_bytes                   BIGINT,
+	incoming_tls_alert           INTEGER,
+	chosen_cert_arn              VARCHAR,
+	chosen_cert_serial           VARCHAR,
+	tls_cipher                   VARCHAR,
+	tls_protocol_version         VARCHAR,
+	tls_named_group              VARCHAR,
+	domain_name                  VARCHAR,
+	alpn_fe_protocol             VARCHAR,
+	alpn_be_protocol             VARCHAR,
+	alpn_client_preference_list  VARCHAR,
+	tls_connection_creation_time TIMESTAMPTZ,
+	extra_fields                 VARCHAR,
+	source_uri                   VARCHAR NOT NULL,
+	source_line                  INTEGER NOT NULL
 );
 `,
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/cutover-dev/cutover/ingest/albaccess"
 	"github.com/cutover-dev/cutover/ingest/albconn"
+	"github.com/cutover-dev/cutover/ingest/nlbtls"
 )
 
 func openTemp(t *testing.T) (*DB, string) {
@@ -407,4 +408,141 @@ func TestGroupCommitIsolatesFailedObject(t *testing.T) {
 	res, err := db.Query(ctx, "SELECT (SELECT count(*) FROM alb_access), (SELECT count(*) FROM objects)")
 	require.NoError(t, err)
 	assert.Equal(t, []any{int64(3), int64(3)}, res.Rows[0])
+}
+
+func sampleNLB() nlbtls.Record {
+	return nlbtls.Record{
+		Type:                      "tls",
+		Version:                   "2.0",
+		Time:                      time.Date(2026, 12, 3, 10, 4, 59, 0, time.UTC),
+		ELB:                       "net/tls-edge/c6e77e28c25b2234",
+		Listener:                  "g3d4b5e8bb8464cd",
+		ClientIP:                  "2001:db8::9",
+		ClientPort:                sql.NullInt32{Int32: 51341, Valid: true},
+		DestinationIP:             sql.NullString{String: "10.0.3.7", Valid: true},
+		DestinationPort:           sql.NullInt32{Int32: 443, Valid: true},
+		ConnectionTimeMS:          sql.NullFloat64{Float64: 5, Valid: true},
+		TLSHandshakeTimeMS:        sql.NullFloat64{Float64: 2.5, Valid: true},
+		ReceivedBytes:             sql.NullInt64{Int64: 98, Valid: true},
+		SentBytes:                 sql.NullInt64{Int64: 246, Valid: true},
+		ChosenCertARN:             sql.NullString{String: "arn:aws:acm:us-east-1:123456789012:certificate/2a108f19", Valid: true},
+		ChosenCertSerial:          sql.NullString{String: "0A1B2C3D", Valid: true},
+		TLSCipher:                 sql.NullString{String: "ECDHE-RSA-AES128-SHA", Valid: true},
+		TLSProtocolVersion:        sql.NullString{String: "tlsv12", Valid: true},
+		TLSNamedGroup:             sql.NullString{String: "x25519", Valid: true},
+		DomainName:                sql.NullString{String: "shop.example.com", Valid: true},
+		ALPNFEProtocol:            sql.NullString{String: "h2", Valid: true},
+		ALPNClientPreferenceList:  sql.NullString{String: `"h2","http/1.1"`, Valid: true},
+		TLSConnectionCreationTime: sql.NullTime{Time: time.Date(2026, 12, 3, 10, 4, 58, 995000000, time.UTC), Valid: true},
+		Extra:                     "future-field",
+	}
+}
+
+func TestLoadNLB(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	rec := sampleNLB()
+	done, err := load(t, db, Object{URI: "/logs/nlb.log", ETag: "sha256:00", Kind: "nlb", ParserVersion: 1}, false,
+		func(ctx context.Context, l *Load) { require.NoError(t, l.NLB(ctx, &rec, 4)) })
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), done.Rows)
+
+	res, err := db.Query(ctx, `SELECT type, version, time, elb, listener, client_ip, client_port, destination_ip,
+		destination_port, connection_time_ms, tls_handshake_time_ms, received_bytes, sent_bytes, incoming_tls_alert,
+		chosen_cert_arn, chosen_cert_serial, tls_cipher, tls_protocol_version, tls_named_group, domain_name,
+		alpn_fe_protocol, alpn_be_protocol, alpn_client_preference_list, tls_connection_creation_time,
+		extra_fields, source_uri, source_line FROM nlb_tls`)
+	require.NoError(t, err)
+	require.Len(t, res.Rows, 1)
+	row := res.Rows[0]
+	assert.Equal(t, "tls", row[0])
+	assert.Equal(t, "2.0", row[1])
+	assert.Equal(t, rec.Time, row[2].(time.Time).UTC())
+	assert.Equal(t, "net/tls-edge/c6e77e28c25b2234", row[3])
+	assert.Equal(t, "g3d4b5e8bb8464cd", row[4])
+	assert.Equal(t, "2001:db8::9", row[5])
+	assert.Equal(t, int32(51341), row[6])
+	assert.Equal(t, "10.0.3.7", row[7])
+	assert.Equal(t, int32(443), row[8])
+	assert.Equal(t, 5.0, row[9])
+	assert.Equal(t, 2.5, row[10])
+	assert.Equal(t, int64(98), row[11])
+	assert.Equal(t, int64(246), row[12])
+	assert.Nil(t, row[13], "incoming_tls_alert")
+	assert.Equal(t, rec.ChosenCertARN.String, row[14])
+	assert.Equal(t, "0A1B2C3D", row[15])
+	assert.Equal(t, "ECDHE-RSA-AES128-SHA", row[16])
+	assert.Equal(t, "tlsv12", row[17])
+	assert.Equal(t, "x25519", row[18])
+	assert.Equal(t, "shop.example.com", row[19])
+	assert.Equal(t, "h2", row[20])
+	assert.Nil(t, row[21], "alpn_be_protocol")
+	assert.Equal(t, `"h2","http/1.1"`, row[22])
+	assert.Equal(t, rec.TLSConnectionCreationTime.Time, row[23].(time.Time).UTC())
+	assert.Equal(t, "future-field", row[24])
+	assert.Equal(t, "/logs/nlb.log", row[25])
+	assert.Equal(t, int32(4), row[26])
+}
+
+func TestReplaceDeletesEarlierNLBLoad(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	obj := Object{URI: "/logs/nlb.log", ETag: "v1", Kind: "nlb", ParserVersion: 1}
+	rec := sampleNLB()
+	loadRows := func(obj Object, replace bool, rows int) {
+		_, err := load(t, db, obj, replace, func(ctx context.Context, l *Load) {
+			for i := 1; i <= rows; i++ {
+				require.NoError(t, l.NLB(ctx, &rec, i))
+			}
+		})
+		require.NoError(t, err)
+	}
+	loadRows(obj, false, 3)
+	obj.ETag = "v2"
+	loadRows(obj, true, 2)
+	res, err := db.Query(ctx, `SELECT (SELECT count(*) FROM nlb_tls), (SELECT count(*) FROM objects),
+		(SELECT etag FROM objects)`)
+	require.NoError(t, err)
+	assert.Equal(t, []any{int64(2), int64(1), "v2"}, res.Rows[0])
+}
+
+// TestOpenUpgradesVersion1 builds a database as a cutover of schema version
+// 1 left it, by running only the first migration, and opens it.
+func TestOpenUpgradesVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v1.duckdb")
+	old, err := sql.Open("duckdb", path)
+	require.NoError(t, err)
+	for _, q := range []string{
+		"CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL)",
+		migrations[0],
+		"INSERT INTO schema_version VALUES (1, now())",
+		`INSERT INTO objects (uri, etag, size, kind, parser_version, rows, rejected, loaded_at)
+			VALUES ('/logs/a.log', 'v1', 10, 'alb_access', 1, 1, 0, now())`,
+		"INSERT INTO alb_access (type, client_ip, source_uri, source_line) VALUES ('https', '192.0.2.10', '/logs/a.log', 1)",
+	} {
+		_, err := old.ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	require.NoError(t, old.Close())
+
+	db, err := Open(ctx, Options{Path: path})
+	require.NoError(t, err)
+	defer db.Close()
+
+	res, err := db.Query(ctx, "SELECT list(version ORDER BY version) FROM schema_version")
+	require.NoError(t, err)
+	assert.Equal(t, []any{int32(1), int32(2)}, res.Rows[0][0])
+	res, err = db.Query(ctx, `SELECT (SELECT count(*) FROM nlb_tls), (SELECT count(*) FROM objects),
+		(SELECT client_ip FROM alb_access)`)
+	require.NoError(t, err)
+	assert.Equal(t, []any{int64(0), int64(1), "192.0.2.10"}, res.Rows[0])
+
+	rec := sampleNLB()
+	_, err = load(t, db, Object{URI: "/logs/nlb.log", ETag: "x", Kind: "nlb", ParserVersion: 1}, false,
+		func(ctx context.Context, l *Load) { require.NoError(t, l.NLB(ctx, &rec, 1)) })
+	require.NoError(t, err)
+	res, err = db.Query(ctx, "SELECT count(*) FROM nlb_tls")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), res.Rows[0][0])
 }
