@@ -40,6 +40,12 @@ type Object struct {
 	// balancer node's IP address, where the name holds them.
 	LoadBalancer string
 	Node         string
+
+	// Instance and TrafficPath are set on the logs of a TLS-terminating
+	// proxy (the Kinds of TerminatorKind): the instance that wrote the log,
+	// and the path it served, TrafficPathNLB or TrafficPathALB.
+	Instance    string
+	TrafficPath string
 }
 
 // Source lists and opens the objects under one S3 prefix or local path.

@@ -14,7 +14,11 @@ import (
 	"github.com/cutover-dev/cutover/ingest/albaccess"
 	"github.com/cutover-dev/cutover/ingest/albconn"
 	"github.com/cutover-dev/cutover/ingest/elblog"
+	"github.com/cutover-dev/cutover/ingest/envoy"
+	"github.com/cutover-dev/cutover/ingest/haproxy"
+	"github.com/cutover-dev/cutover/ingest/nginx"
 	"github.com/cutover-dev/cutover/ingest/nlbtls"
+	"github.com/cutover-dev/cutover/ingest/terminator"
 )
 
 // Loaded is what the manifest holds about an object loaded earlier.
@@ -28,7 +32,13 @@ type Loader interface {
 	Access(ctx context.Context, r *albaccess.Record, line int) error
 	Connection(ctx context.Context, r *albconn.Record, line int) error
 	NLB(ctx context.Context, r *nlbtls.Record, line int) error
+	// Terminator adds a record of a TLS-terminating proxy; log names the
+	// proxy's log that held the line, such as "access" or "error".
+	Terminator(ctx context.Context, r *terminator.Record, log string, line int) error
 	Reject(ctx context.Context, line int, reason, raw string) error
+	// Skip counts a line that is neither a record nor a rejected line,
+	// because the parser reports it as unrelated to TLS.
+	Skip()
 	// Commit hands the object over; its rows and manifest entry become
 	// visible together. done is called once that happened or failed, possibly
 	// later and on another goroutine.
@@ -64,6 +74,11 @@ type Options struct {
 	Logger      *slog.Logger
 	// Progress, when set, is called after each object with the counts so far.
 	Progress func(done, total int, rows int64)
+	// Terminator, when set, makes every object of the sources a log of one
+	// TLS-terminating proxy, whatever its name. The window still selects
+	// objects whose names carry an ELB interval end, and selects every other
+	// object.
+	Terminator *TerminatorOptions
 }
 
 // ParserVersion returns the version of the parser that reads objects of
@@ -76,6 +91,12 @@ func ParserVersion(k Kind) int {
 		return albconn.ParserVersion
 	case KindNLB:
 		return nlbtls.ParserVersion
+	case KindTerminatorNginx:
+		return nginx.ParserVersion
+	case KindTerminatorEnvoy:
+		return envoy.ParserVersion
+	case KindTerminatorHAProxy:
+		return haproxy.ParserVersion
 	case KindControl:
 		return 1
 	}
@@ -98,6 +119,9 @@ type KindSummary struct {
 	Failed   int   `json:"objects_failed"`
 	Rows     int64 `json:"rows"`
 	Rejected int64 `json:"rejected_lines"`
+	// SkippedLines counts the lines that are neither rows nor rejected
+	// lines, because the parser reports them as unrelated to TLS.
+	SkippedLines int64 `json:"skipped_lines"`
 }
 
 // Failure is an object that could not be read or loaded.
@@ -112,8 +136,8 @@ type Summary struct {
 	Failures []Failure     `json:"failures"`
 	// Skipped lists the URIs of the objects counted as skipped.
 	Skipped []string `json:"skipped"`
-	// LogObjects counts the load balancer log objects the window selected
-	// (ALB and NLB logs; not the control object or other files), loaded or not.
+	// LogObjects counts the log objects the window selected (ALB, NLB and
+	// terminator logs; not the control object or other files), loaded or not.
 	LogObjects int           `json:"log_objects_selected"`
 	Duration   time.Duration `json:"-"`
 }
@@ -129,6 +153,7 @@ func (s Summary) Total() KindSummary {
 		t.Failed += k.Failed
 		t.Rows += k.Rows
 		t.Rejected += k.Rejected
+		t.SkippedLines += k.SkippedLines
 	}
 	return t
 }
@@ -141,6 +166,8 @@ type job struct {
 	src     Source
 	obj     Object
 	replace bool
+	// location is TerminatorOptions.Location, for terminator logs.
+	location *time.Location
 }
 
 // Run lists every source, loads each object the manifest does not hold yet
@@ -169,6 +196,10 @@ func Run(ctx context.Context, st Store, sources []Source, opts Options) (Summary
 	}
 	sum := Summary{Failures: []Failure{}, Skipped: []string{}}
 	var jobs []job
+	var location *time.Location
+	if opts.Terminator != nil {
+		location = opts.Terminator.Location
+	}
 	// Overlapping sources, such as a folder and one of its subfolders, list
 	// some objects twice. A second job for one URI would write a second
 	// manifest row for it, and the store would then fail the whole group
@@ -180,6 +211,9 @@ func Run(ctx context.Context, st Store, sources []Source, opts Options) (Summary
 				return nil
 			}
 			listed[o.URI] = true
+			if opts.Terminator != nil {
+				o = asTerminatorObject(src, o, opts.Terminator)
+			}
 			if o.Kind != KindControl && o.Kind != KindOther {
 				sum.LogObjects++
 			}
@@ -192,12 +226,12 @@ func Run(ctx context.Context, st Store, sources []Source, opts Options) (Summary
 				sum.Skipped = append(sum.Skipped, o.URI)
 				log.Debug("object skipped: kind not parsed yet", "uri", o.URI, "kind", o.Kind)
 			case !seen:
-				jobs = append(jobs, job{src: src, obj: o})
+				jobs = append(jobs, job{src: src, obj: o, location: location})
 			case prev.ETag != o.ETag:
 				log.Info("object changed since it was loaded: reloading", "uri", o.URI)
-				jobs = append(jobs, job{src: src, obj: o, replace: true})
+				jobs = append(jobs, job{src: src, obj: o, replace: true, location: location})
 			case prev.ParserVersion < version && opts.Reparse:
-				jobs = append(jobs, job{src: src, obj: o, replace: true})
+				jobs = append(jobs, job{src: src, obj: o, replace: true, location: location})
 			case prev.ParserVersion < version:
 				c.Outdated++
 			default:
@@ -211,6 +245,9 @@ func Run(ctx context.Context, st Store, sources []Source, opts Options) (Summary
 	}
 	for _, k := range []Kind{KindALBAccess, KindALBConnection, KindNLB, KindControl} {
 		count(k)
+	}
+	if opts.Terminator != nil {
+		count(TerminatorKind(opts.Terminator.Proxy))
 	}
 
 	// Load the objects, several at a time.
@@ -233,8 +270,9 @@ func Run(ctx context.Context, st Store, sources []Source, opts Options) (Summary
 			c.Loaded++
 			c.Rows += res.rows
 			c.Rejected += res.rejected
+			c.SkippedLines += res.skipped
 			rowsSoFar += res.rows
-			log.Debug("object loaded", "uri", o.URI, "rows", res.rows, "rejected", res.rejected)
+			log.Debug("object loaded", "uri", o.URI, "rows", res.rows, "rejected", res.rejected, "skipped_lines", res.skipped)
 		}
 		finished++
 		if opts.Progress != nil {
@@ -281,7 +319,7 @@ feed:
 }
 
 type loadResult struct {
-	rows, rejected int64
+	rows, rejected, skipped int64
 }
 
 // loadObject reads one object and hands it to the writer, which commits it
@@ -341,6 +379,8 @@ func readObject(ctx context.Context, l Loader, j job) (loadResult, error) {
 				return res, err
 			}
 		}
+	case KindTerminatorNginx, KindTerminatorEnvoy, KindTerminatorHAProxy:
+		return readTerminator(ctx, l, o, body, j.location)
 	case KindNLB:
 		r := nlbtls.NewReader(body)
 		var rec nlbtls.Record

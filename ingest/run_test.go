@@ -22,6 +22,7 @@ import (
 	"github.com/cutover-dev/cutover/ingest/albconn"
 	"github.com/cutover-dev/cutover/ingest/elblog"
 	"github.com/cutover-dev/cutover/ingest/nlbtls"
+	"github.com/cutover-dev/cutover/ingest/terminator"
 )
 
 // Log lines of the objects that the Run tests load. The access lines have the
@@ -196,6 +197,12 @@ type nlbRow struct {
 	record nlbtls.Record
 }
 
+type terminatorRow struct {
+	line   int
+	log    string
+	record terminator.Record
+}
+
 type rejectedLine struct {
 	line   int
 	reason string
@@ -215,7 +222,9 @@ type fakeLoad struct {
 	access      []accessRow
 	connections []connectionRow
 	nlbs        []nlbRow
+	terminators []terminatorRow
 	rejected    []rejectedLine
+	skipped     int
 	commits     int
 	rollbacks   int
 	committed   atomic.Bool
@@ -247,6 +256,17 @@ func (l *fakeLoad) NLB(ctx context.Context, r *nlbtls.Record, line int) error {
 	l.checkOpen("NLB")
 	l.nlbs = append(l.nlbs, nlbRow{line: line, record: *r})
 	return nil
+}
+
+func (l *fakeLoad) Terminator(ctx context.Context, r *terminator.Record, log string, line int) error {
+	l.checkOpen("Terminator")
+	l.terminators = append(l.terminators, terminatorRow{line: line, log: log, record: *r})
+	return nil
+}
+
+func (l *fakeLoad) Skip() {
+	l.checkOpen("Skip")
+	l.skipped++
 }
 
 func (l *fakeLoad) Reject(ctx context.Context, line int, reason, raw string) error {

@@ -23,10 +23,11 @@ func newIngestCommand(g *globals, e env) *cobra.Command {
 		concurrency int
 		wait        time.Duration
 		cpuProfile  string
+		term        terminatorFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "ingest SOURCE...",
-		Short: "Load ALB and NLB logs from S3 or local folders into the database",
+		Short: "Load ALB, NLB and TLS-terminating proxy logs from S3 or local folders into the database",
 		Long: `Load ALB access and connection logs and NLB TLS access logs into the
 database.
 
@@ -36,12 +37,22 @@ nlb_tls) and the ELBAccessLogTestFile control object. Other files are listed
 as skipped and not recorded. Objects already in the manifest with the same
 ETag are not read again.
 
-Every line becomes a row or a rejected line (table rejected_lines). The
-command exits 0 when every object was read, and 1 when some object could not
-be read; the others are loaded, and the next run retries the failed ones.`,
+With --terminator nginx, envoy or haproxy, every object of the SOURCEs is a
+log of that proxy, whatever its name, for table terminator_tls. The instance
+is --instance, or else the first EC2 instance ID (i- and 8 to 17 hex digits)
+in the object's key, or else the first folder below the SOURCE prefix or
+folder. An nginx object whose base name contains "error" is an error log, and
+every other one an access log.
+
+Every line becomes a row or a rejected line (table rejected_lines), except
+the lines of terminator logs that are unrelated to TLS, which are counted as
+skipped_lines. The command exits 0 when every object was read, and 1 when
+some object could not be read; the others are loaded, and the next run
+retries the failed ones.`,
 		Example: `  cutover ingest s3://my-logs/alb --since 6h
   cutover ingest ./logs --db migration.duckdb
-  cutover ingest s3://my-logs/alb/AWSLogs/123456789012/elasticloadbalancing/eu-west-1/ --from 2026-12-03 --to 2026-12-04`,
+  cutover ingest s3://my-logs/alb/AWSLogs/123456789012/elasticloadbalancing/eu-west-1/ --from 2026-12-03 --to 2026-12-04
+  cutover ingest --terminator nginx --log-timezone Europe/Berlin ./nginx-logs/`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return newUsageError("cutover ingest --help", "ingest needs at least one SOURCE: s3://bucket/prefix or a local folder or file")
@@ -50,6 +61,10 @@ be read; the others are loaded, and the next run retries the failed ones.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			w, err := window.window(e.now())
+			if err != nil {
+				return err
+			}
+			termOpts, err := term.options(cmd)
 			if err != nil {
 				return err
 			}
@@ -72,7 +87,7 @@ be read; the others are loaded, and the next run retries the failed ones.`,
 				defer stopProfile()
 			}
 
-			opts := ingest.Options{Window: w, Reparse: reparse, Concurrency: concurrency, Logger: g.log}
+			opts := ingest.Options{Window: w, Reparse: reparse, Concurrency: concurrency, Logger: g.log, Terminator: termOpts}
 			var bar *progress
 			if !g.quiet && isTerminal(e.stderr) {
 				bar = newProgress(e.stderr)
@@ -97,6 +112,7 @@ be read; the others are loaded, and the next run retries the failed ones.`,
 		},
 	}
 	window.register(cmd)
+	term.register(cmd)
 	cmd.Flags().BoolVar(&reparse, "reparse", false, "reload objects that an older parser version loaded")
 	cmd.Flags().IntVar(&concurrency, "concurrency", 0, "objects read and loaded at once (default one per CPU)")
 	cmd.Flags().DurationVar(&wait, "wait", 0, "how long to wait for another process that holds the database, such as 30s")
@@ -155,9 +171,9 @@ func printIngestSummary(e env, format string, sum ingest.Summary) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(sum)
 	}
-	t := table{columns: []string{"kind", "loaded", "already_loaded", "outdated", "skipped", "failed", "rows", "rejected_lines"}}
+	t := table{columns: []string{"kind", "loaded", "already_loaded", "outdated", "skipped", "failed", "rows", "rejected_lines", "skipped_lines"}}
 	for _, k := range append(sum.Kinds, sum.Total()) {
-		t.rows = append(t.rows, []any{string(k.Kind), k.Loaded, k.AlreadyLoaded, k.Outdated, k.Skipped, k.Failed, k.Rows, k.Rejected})
+		t.rows = append(t.rows, []any{string(k.Kind), k.Loaded, k.AlreadyLoaded, k.Outdated, k.Skipped, k.Failed, k.Rows, k.Rejected, k.SkippedLines})
 	}
 	if err := t.write(e.stdout, format); err != nil {
 		return err
@@ -213,6 +229,7 @@ func (a writerAdapter) Begin(o ingest.Object, parserVersion int, replace bool) i
 	return loadAdapter{a.w.Begin(store.Object{
 		URI: o.URI, ETag: o.ETag, Size: o.Size, Kind: string(o.Kind), ParserVersion: parserVersion,
 		IntervalEnd: o.End, LoadBalancer: o.LoadBalancer, Node: o.Node,
+		Instance: o.Instance, TrafficPath: o.TrafficPath,
 	}, replace)}
 }
 

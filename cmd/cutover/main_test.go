@@ -126,7 +126,7 @@ func TestIngestFolderTwice(t *testing.T) {
 	// A second ingest of the same folder adds nothing.
 	code, out, errOut = cutover(t, "ingest", filepath.Join(dir, "logs"), "--db", db)
 	require.Equal(t, 0, code, errOut)
-	assert.Regexp(t, `(?m)^total\s+0\s+\d+\s+0\s+0\s+0\s+0\s+0\s*$`, out)
+	assert.Regexp(t, `(?m)^total\s+0\s+\d+\s+0\s+0\s+0\s+0\s+0\s+0\s*$`, out)
 	assert.Equal(t, truth.AccessLines, count(t, db, "SELECT count(*) FROM alb_access"))
 	assert.Equal(t, truth.ConnectionLines, count(t, db, "SELECT count(*) FROM alb_connection"))
 }
@@ -420,8 +420,8 @@ func TestIngestALBAndNLBObjects(t *testing.T) {
 	code, out, errOut := cutover(t, "ingest", logs, "--db", db)
 
 	require.Equal(t, 0, code, errOut)
-	assert.Regexp(t, `(?m)^alb_access\s+1\s+0\s+0\s+0\s+0\s+1\s+0\s*$`, out)
-	assert.Regexp(t, `(?m)^nlb\s+1\s+0\s+0\s+0\s+0\s+2\s+0\s*$`, out)
+	assert.Regexp(t, `(?m)^alb_access\s+1\s+0\s+0\s+0\s+0\s+1\s+0\s+0\s*$`, out)
+	assert.Regexp(t, `(?m)^nlb\s+1\s+0\s+0\s+0\s+0\s+2\s+0\s+0\s*$`, out)
 	assert.NotContains(t, out, "skipped nlb objects")
 	assert.Equal(t, 1, count(t, db, "SELECT count(*) FROM alb_access"))
 	assert.Equal(t, 0, count(t, db, "SELECT count(*) FROM rejected_lines"))
@@ -445,4 +445,71 @@ func TestIngestALBAndNLBObjects(t *testing.T) {
 	require.Len(t, rows, 1)
 	assert.Equal(t, "my-network-loadbalancer.c6e77e28c25b2234", rows[0]["load_balancer"])
 	assert.Equal(t, float64(1), rows[0]["parser_version"])
+}
+
+// TestIngestNginxTerminatorLogs loads the nginx parser's sample logs, which
+// an instance in Europe/Berlin wrote, as the logs of instance web-1.
+func TestIngestNginxTerminatorLogs(t *testing.T) {
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	for _, name := range []string{"access.log", "error.log"} {
+		body, err := os.ReadFile(filepath.Join("../../ingest/nginx/testdata", name))
+		require.NoError(t, err)
+		require.NoError(t, os.MkdirAll(filepath.Join(logs, "web-1"), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(logs, "web-1", name), body, 0o644))
+	}
+	db := filepath.Join(dir, "x.duckdb")
+
+	code, out, errOut := cutover(t, "ingest", logs, "--db", db, "--terminator", "nginx", "--log-timezone", "Europe/Berlin")
+
+	require.Equal(t, 0, code, errOut)
+	// access.log: 11 records and 1 rejected line. error.log: 11 records, 1
+	// rejected line and 6 lines unrelated to TLS.
+	assert.Regexp(t, `(?m)^terminator_nginx\s+2\s+0\s+0\s+0\s+0\s+22\s+2\s+6\s*$`, out)
+	rows := queryJSON(t, db, `SELECT log, coalesce(outcome, 'NULL') AS outcome, count(*) AS n FROM terminator_tls
+		WHERE instance = 'web-1' AND path = 'nlb' GROUP BY ALL ORDER BY log, outcome`)
+	assert.Equal(t, []map[string]any{
+		{"log": "access", "outcome": "NULL", "n": float64(1)},
+		{"log": "access", "outcome": "expired", "n": float64(1)},
+		{"log": "access", "outcome": "no_cert", "n": float64(2)},
+		{"log": "access", "outcome": "ok", "n": float64(6)},
+		{"log": "access", "outcome": "untrusted", "n": float64(1)},
+		{"log": "error", "outcome": "expired", "n": float64(1)},
+		{"log": "error", "outcome": "handshake_error", "n": float64(6)},
+		{"log": "error", "outcome": "incompatible", "n": float64(2)},
+		{"log": "error", "outcome": "no_cert", "n": float64(1)},
+		{"log": "error", "outcome": "untrusted", "n": float64(1)},
+	}, rows)
+	assert.Equal(t, 2, count(t, db, "SELECT count(*) FROM rejected_lines"))
+	assert.Equal(t, 6, count(t, db, "SELECT sum(skipped_lines) FROM objects WHERE kind = 'terminator_nginx'"))
+
+	// The error log's four rejected requests are the access log's lines 3, 5,
+	// 7 and 8, which only the Berlin time zone puts within 2 seconds.
+	code, out, errOut = cutover(t, "query", "--db", db, "--output", "csv", "terminator_outcomes")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "instance,path,outcome,events\n"+
+		"web-1,nlb,expired,1\n"+
+		"web-1,nlb,handshake_error,6\n"+
+		"web-1,nlb,incompatible,2\n"+
+		"web-1,nlb,no_cert,2\n"+
+		"web-1,nlb,ok,6\n"+
+		"web-1,nlb,untrusted,1\n", out)
+}
+
+func TestIngestTerminatorFlagErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--terminator", "apache"}, `invalid --terminator "apache"`},
+		{[]string{"--terminator", "nginx", "--path", "gwlb"}, `invalid --path "gwlb"`},
+		{[]string{"--terminator", "nginx", "--log-timezone", "Mars/Olympus"}, `invalid --log-timezone "Mars/Olympus"`},
+		{[]string{"--instance", "web-1"}, "--instance applies only to --terminator logs"},
+	} {
+		args := append([]string{"ingest", dir, "--db", filepath.Join(dir, "x.duckdb")}, tc.args...)
+		code, _, errOut := cutover(t, args...)
+		assert.Equal(t, 2, code, "%v", tc.args)
+		assert.Contains(t, errOut, tc.want)
+	}
 }

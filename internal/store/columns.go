@@ -14,6 +14,7 @@ import (
 	"github.com/cutover-dev/cutover/ingest/albaccess"
 	"github.com/cutover-dev/cutover/ingest/albconn"
 	"github.com/cutover-dev/cutover/ingest/nlbtls"
+	"github.com/cutover-dev/cutover/ingest/terminator"
 )
 
 // Rows are handed to DuckDB as Arrow record batches: DuckDB scans them in
@@ -125,6 +126,44 @@ var nlbSchema = arrow.NewSchema([]arrow.Field{
 	stringColumn("alpn_client_preference_list"),
 	column("tls_connection_creation_time", utcMicros),
 	stringColumn("extra_fields"),
+	uriColumn("source_uri"),
+	column("source_line", arrow.PrimitiveTypes.Int32),
+}, nil)
+
+var terminatorSchema = arrow.NewSchema([]arrow.Field{
+	stringColumn("instance"),
+	stringColumn("path"),
+	stringColumn("log"),
+	stringColumn("source"),
+	stringColumn("kind"),
+	column("time", utcMicros),
+	stringColumn("connection_id"),
+	column("connection_requests", arrow.PrimitiveTypes.Int64),
+	stringColumn("client_ip"),
+	column("client_port", arrow.PrimitiveTypes.Int32),
+	stringColumn("forwarded_for"),
+	stringColumn("sni"),
+	stringColumn("tls_protocol"),
+	stringColumn("tls_cipher"),
+	stringColumn("verify_raw"),
+	stringColumn("outcome"),
+	stringColumn("subject_raw"),
+	stringColumn("issuer_raw"),
+	stringColumn("serial_raw"),
+	stringColumn("subject"),
+	stringColumn("issuer"),
+	stringColumn("serial"),
+	column("cert_not_after", utcMicros),
+	stringColumn("cert_pem"),
+	stringColumn("method"),
+	stringColumn("uri"),
+	column("status", arrow.PrimitiveTypes.Int32),
+	stringColumn("user_agent"),
+	column("bytes_sent", arrow.PrimitiveTypes.Int64),
+	column("request_time", arrow.PrimitiveTypes.Float64),
+	column("upstream_header_time", arrow.PrimitiveTypes.Float64),
+	column("handshake_time", arrow.PrimitiveTypes.Float64),
+	stringColumn("detail"),
 	uriColumn("source_uri"),
 	column("source_line", arrow.PrimitiveTypes.Int32),
 }, nil)
@@ -324,6 +363,45 @@ func (b *batch) appendNLB(uri string, r *nlbtls.Record, line int) {
 	b.optStr(24, r.Extra)
 	b.uri(25, uri)
 	b.i32(26, int32(line))
+	b.rows++
+}
+
+func (b *batch) appendTerminator(uri, instance, path, log string, r *terminator.Record, line int) {
+	b.str(0, instance)
+	b.str(1, path)
+	b.str(2, log)
+	b.str(3, string(r.Source))
+	b.str(4, string(r.Kind))
+	b.ts(5, r.Time)
+	b.nullStr(6, r.ConnectionID)
+	b.nullI64(7, r.ConnectionRequests)
+	b.str(8, r.ClientIP)
+	b.nullI32(9, r.ClientPort)
+	b.nullStr(10, r.ForwardedFor)
+	b.nullStr(11, r.SNI)
+	b.nullStr(12, r.TLSProtocol)
+	b.nullStr(13, r.TLSCipher)
+	b.nullStr(14, r.VerifyRaw)
+	b.optStr(15, r.Outcome)
+	b.nullStr(16, r.SubjectRaw)
+	b.nullStr(17, r.IssuerRaw)
+	b.nullStr(18, r.SerialRaw)
+	b.nullStr(19, r.Subject)
+	b.nullStr(20, r.Issuer)
+	b.nullStr(21, r.Serial)
+	b.nullTS(22, r.CertNotAfter)
+	b.nullStr(23, r.CertPEM)
+	b.nullStr(24, r.Method)
+	b.nullStr(25, r.URI)
+	b.nullI32(26, r.Status)
+	b.nullStr(27, r.UserAgent)
+	b.nullI64(28, r.BytesSent)
+	b.nullF64(29, r.RequestTime)
+	b.nullF64(30, r.UpstreamHeaderTime)
+	b.nullF64(31, r.HandshakeTime)
+	b.nullStr(32, r.Detail)
+	b.uri(33, uri)
+	b.i32(34, int32(line))
 	b.rows++
 }
 

@@ -97,7 +97,7 @@ func TestBatchEmptyTake(t *testing.T) {
 }
 
 func TestBatchTypesMatchSchema(t *testing.T) {
-	for _, schema := range []*arrow.Schema{accessSchema, connectionSchema, rejectedSchema} {
+	for _, schema := range []*arrow.Schema{accessSchema, connectionSchema, nlbSchema, terminatorSchema, rejectedSchema} {
 		b := newBatch(schema)
 		batch := b.take()
 		for i, f := range schema.Fields() {

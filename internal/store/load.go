@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/cutover-dev/cutover/ingest/albaccess"
 	"github.com/cutover-dev/cutover/ingest/albconn"
 	"github.com/cutover-dev/cutover/ingest/nlbtls"
+	"github.com/cutover-dev/cutover/ingest/terminator"
 )
 
 // MaxRawBytes is how much of a rejected line's text is kept.
@@ -45,6 +47,12 @@ type Object struct {
 	IntervalEnd   time.Time // zero when the name holds none
 	LoadBalancer  string
 	Node          string
+
+	// Instance and TrafficPath fill the instance and path columns of the
+	// terminator_tls rows of an object whose Kind starts with "terminator_".
+	// The manifest does not store them.
+	Instance    string
+	TrafficPath string
 }
 
 // LoadedObject is a manifest row: an object and what loading it produced.
@@ -52,13 +60,16 @@ type LoadedObject struct {
 	Object
 	Rows     int64
 	Rejected int64
-	LoadedAt time.Time
+	// SkippedLines counts the lines that are neither rows nor rejected
+	// lines, such as nginx error-log lines about something other than TLS.
+	SkippedLines int64
+	LoadedAt     time.Time
 }
 
 // Objects returns the manifest, keyed by URI.
 func (d *DB) Objects(ctx context.Context) (map[string]LoadedObject, error) {
-	rows, err := d.sql.QueryContext(ctx, `SELECT uri, etag, size, kind, parser_version, rows, rejected, loaded_at,
-		interval_end, coalesce(load_balancer, ''), coalesce(node, '') FROM objects`)
+	rows, err := d.sql.QueryContext(ctx, `SELECT uri, etag, size, kind, parser_version, rows, rejected,
+		coalesce(skipped_lines, 0), loaded_at, interval_end, coalesce(load_balancer, ''), coalesce(node, '') FROM objects`)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest of %s: %w", d.path, err)
 	}
@@ -67,7 +78,7 @@ func (d *DB) Objects(ctx context.Context) (map[string]LoadedObject, error) {
 	for rows.Next() {
 		var o LoadedObject
 		var end sql.NullTime
-		if err := rows.Scan(&o.URI, &o.ETag, &o.Size, &o.Kind, &o.ParserVersion, &o.Rows, &o.Rejected, &o.LoadedAt,
+		if err := rows.Scan(&o.URI, &o.ETag, &o.Size, &o.Kind, &o.ParserVersion, &o.Rows, &o.Rejected, &o.SkippedLines, &o.LoadedAt,
 			&end, &o.LoadBalancer, &o.Node); err != nil {
 			return nil, fmt.Errorf("read manifest of %s: %w", d.path, err)
 		}
@@ -179,6 +190,7 @@ type Load struct {
 	rejected   *batch
 	rowCount   int64
 	rejections int64
+	skipped    int64
 	done       func(LoadedObject, error)
 
 	// conn is the load's own connection once the object outgrew memory.
@@ -189,9 +201,10 @@ type Load struct {
 
 var viewSeq atomic.Int64
 
-// Begin starts loading obj into table alb_access, alb_connection or nlb_tls,
-// chosen by obj.Kind ("alb_access", "alb_connection", "nlb"). Objects of
-// other kinds get only a manifest entry. With replace set, the object's
+// Begin starts loading obj into table alb_access, alb_connection, nlb_tls or
+// terminator_tls, chosen by obj.Kind ("alb_access", "alb_connection", "nlb",
+// or "terminator_" and the proxy's name). Objects of other kinds get only a
+// manifest entry. With replace set, the object's
 // earlier rows, rejected lines and manifest entry are deleted in the same
 // transaction.
 func (w *Writer) Begin(obj Object, replace bool) *Load {
@@ -203,6 +216,10 @@ func (w *Writer) Begin(obj Object, replace bool) *Load {
 		l.table, l.rows = "alb_connection", newBatch(connectionSchema)
 	case "nlb":
 		l.table, l.rows = "nlb_tls", newBatch(nlbSchema)
+	default:
+		if strings.HasPrefix(obj.Kind, "terminator_") {
+			l.table, l.rows = "terminator_tls", newBatch(terminatorSchema)
+		}
 	}
 	return l
 }
@@ -235,6 +252,23 @@ func (l *Load) NLB(ctx context.Context, r *nlbtls.Record, line int) error {
 	l.rows.appendNLB(l.obj.URI, r, line)
 	l.rowCount++
 	return l.flushIfFull(ctx)
+}
+
+// Terminator adds one record of a TLS-terminating proxy, read from the given
+// line of the proxy's log named by log (the value of column log).
+func (l *Load) Terminator(ctx context.Context, r *terminator.Record, log string, line int) error {
+	if l.table != "terminator_tls" {
+		return fmt.Errorf("load %s: terminator record in a %s object", l.obj.URI, l.obj.Kind)
+	}
+	l.rows.appendTerminator(l.obj.URI, l.obj.Instance, l.obj.TrafficPath, log, r, line)
+	l.rowCount++
+	return l.flushIfFull(ctx)
+}
+
+// Skip counts a line that is neither a row nor a rejected line, for the
+// manifest's skipped_lines.
+func (l *Load) Skip() {
+	l.skipped++
 }
 
 // Reject records a line that could not be parsed, with the reason and the
@@ -368,7 +402,7 @@ func (l *Load) rollback() error {
 func (l *Load) pendingRows() int64 { return l.rowCount + l.rejections }
 
 func (l *Load) loaded(at time.Time) LoadedObject {
-	return LoadedObject{Object: l.obj, Rows: l.rowCount, Rejected: l.rejections, LoadedAt: at}
+	return LoadedObject{Object: l.obj, Rows: l.rowCount, Rejected: l.rejections, SkippedLines: l.skipped, LoadedAt: at}
 }
 
 func (l *Load) releaseBuilders() {
@@ -470,7 +504,7 @@ func commitGroup(ctx context.Context, conn *sql.Conn, group []*Load) error {
 		}
 	}
 	err := begin(ctx, conn, replaced)
-	for _, table := range []string{"alb_access", "alb_connection", "nlb_tls", "rejected_lines"} {
+	for _, table := range []string{"alb_access", "alb_connection", "nlb_tls", "terminator_tls", "rejected_lines"} {
 		if err == nil {
 			err = insert(ctx, conn, table, recs[table])
 		}
@@ -502,6 +536,7 @@ func begin(ctx context.Context, conn *sql.Conn, replaced []string) error {
 			"DELETE FROM alb_access WHERE source_uri = ?",
 			"DELETE FROM alb_connection WHERE source_uri = ?",
 			"DELETE FROM nlb_tls WHERE source_uri = ?",
+			"DELETE FROM terminator_tls WHERE source_uri = ?",
 			"DELETE FROM rejected_lines WHERE uri = ?",
 			"DELETE FROM objects WHERE uri = ?",
 		} {
@@ -551,15 +586,15 @@ func insert(ctx context.Context, conn *sql.Conn, table string, recs []arrow.Reco
 
 // recordObjects adds the objects' manifest entries.
 func recordObjects(ctx context.Context, conn *sql.Conn, objs []LoadedObject) error {
-	const columns = 11
-	query := "INSERT INTO objects (uri, etag, size, kind, parser_version, rows, rejected, loaded_at, interval_end, load_balancer, node) VALUES "
+	const columns = 12
+	query := "INSERT INTO objects (uri, etag, size, kind, parser_version, rows, rejected, skipped_lines, loaded_at, interval_end, load_balancer, node) VALUES "
 	args := make([]any, 0, columns*len(objs))
 	for i, o := range objs {
 		if i > 0 {
 			query += ", "
 		}
-		query += "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-		args = append(args, o.URI, o.ETag, o.Size, o.Kind, o.ParserVersion, o.Rows, o.Rejected, o.LoadedAt,
+		query += "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		args = append(args, o.URI, o.ETag, o.Size, o.Kind, o.ParserVersion, o.Rows, o.Rejected, o.SkippedLines, o.LoadedAt,
 			nullTime(o.IntervalEnd), nullString(o.LoadBalancer), nullString(o.Node))
 	}
 	if _, err := conn.ExecContext(ctx, query, args...); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/cutover-dev/cutover/ingest/albaccess"
 	"github.com/cutover-dev/cutover/ingest/albconn"
 	"github.com/cutover-dev/cutover/ingest/nlbtls"
+	"github.com/cutover-dev/cutover/ingest/terminator"
 	"github.com/cutover-dev/cutover/queries"
 )
 
@@ -77,6 +78,18 @@ type fixtureNLB struct {
 	cipher      string
 }
 
+// fixtureTerminator is one terminator_tls row of a proxy's log.
+type fixtureTerminator struct {
+	line     int
+	at       string // time of day on 3 December 2026, UTC, with fractions
+	kind     terminator.Kind
+	connID   string
+	clientIP string
+	outcome  string
+	method   string
+	uri      string
+}
+
 type fixtureReject struct {
 	line   int
 	reason string
@@ -89,7 +102,12 @@ type fixtureObject struct {
 	requests    []fixtureRequest
 	connections []fixtureConnection
 	nlbs        []fixtureNLB
-	rejected    []fixtureReject
+	terminators []fixtureTerminator
+	// log is the value of column log for the terminators, and skipped the
+	// object's count of lines unrelated to TLS.
+	log      string
+	skipped  int
+	rejected []fixtureReject
 }
 
 const (
@@ -118,6 +136,13 @@ const (
 //     first object also holds one line of a second load balancer, mqtt.
 //   - rejected_reasons: "empty line" occurs on lines 2 and 10 of one object,
 //     so a string minimum of "uri:line" would pick line 10.
+//   - terminator_outcomes: web-1's error log repeats access-log lines 2 and
+//     3, which count once, and line 3 (plain HTTP, no outcome in the access
+//     log) takes the error log's handshake_error. Error line 3 is 3 s after
+//     access line 4, and error line 5 names another URI than access line 1,
+//     so both count. web-2's error line matches web-1's access line 2 in all
+//     but the instance, so it counts for web-2. Envoy on i-0a1b2c3d has one
+//     failed handshake and two requests.
 var queryFixture = []fixtureObject{
 	{
 		obj: Object{
@@ -225,6 +250,48 @@ var queryFixture = []fixtureObject{
 		},
 	},
 	{
+		obj: Object{URI: "s3://proxy-logs/web-1/access.log", ETag: "w1", Size: 4096,
+			Kind: "terminator_nginx", ParserVersion: 1, Instance: "web-1", TrafficPath: "nlb"},
+		log: "access",
+		terminators: []fixtureTerminator{
+			{line: 1, at: "10:00:01.200", connID: "1", clientIP: "192.0.2.1", outcome: "ok", method: "GET", uri: "/"},
+			{line: 2, at: "10:00:02.500", connID: "2", clientIP: "192.0.2.2", outcome: "expired", method: "GET", uri: "/a"},
+			{line: 3, at: "10:00:03.000", connID: "3", clientIP: "192.0.2.3", method: "GET", uri: "/"},
+			{line: 4, at: "10:00:09.000", connID: "4", clientIP: "192.0.2.4", outcome: "no_cert", method: "GET", uri: "/b"},
+		},
+	},
+	{
+		obj: Object{URI: "s3://proxy-logs/web-1/error.log", ETag: "w2", Size: 2048,
+			Kind: "terminator_nginx", ParserVersion: 1, Instance: "web-1", TrafficPath: "nlb"},
+		log:     "error",
+		skipped: 2,
+		terminators: []fixtureTerminator{
+			{line: 1, at: "10:00:02", connID: "2", clientIP: "192.0.2.2", outcome: "expired", method: "GET", uri: "/a"},
+			{line: 3, at: "10:00:03", connID: "3", clientIP: "192.0.2.3", outcome: "handshake_error", method: "GET", uri: "/"},
+			{line: 4, at: "10:00:12", connID: "4", clientIP: "192.0.2.4", outcome: "no_cert", method: "GET", uri: "/b"},
+			{line: 5, at: "10:00:05", kind: terminator.KindHandshake, connID: "5", clientIP: "192.0.2.5", outcome: "incompatible"},
+			{line: 6, at: "10:00:01", connID: "1", clientIP: "192.0.2.1", outcome: "no_cert", method: "GET", uri: "/other"},
+		},
+	},
+	{
+		obj: Object{URI: "s3://proxy-logs/web-2/error.log", ETag: "w3", Size: 512,
+			Kind: "terminator_nginx", ParserVersion: 1, Instance: "web-2", TrafficPath: "nlb"},
+		log: "error",
+		terminators: []fixtureTerminator{
+			{line: 1, at: "10:00:02", connID: "2", clientIP: "192.0.2.2", outcome: "expired", method: "GET", uri: "/a"},
+		},
+	},
+	{
+		obj: Object{URI: "s3://proxy-logs/i-0a1b2c3d/envoy.log", ETag: "v1", Size: 1024,
+			Kind: "terminator_envoy", ParserVersion: 1, Instance: "i-0a1b2c3d", TrafficPath: "alb"},
+		log: "http",
+		terminators: []fixtureTerminator{
+			{line: 1, at: "10:00:00", kind: terminator.KindHandshake, connID: "7", clientIP: "198.51.100.1", outcome: "untrusted"},
+			{line: 2, at: "10:00:01", connID: "8", clientIP: "198.51.100.2", outcome: "ok", method: "GET", uri: "/"},
+			{line: 3, at: "10:00:02", connID: "8", clientIP: "198.51.100.2", outcome: "ok", method: "GET", uri: "/"},
+		},
+	},
+	{
 		obj: Object{URI: "s3://alb-logs/AWSLogs/123456789012/ELBAccessLogTestFile", ETag: "t1", Size: 60,
 			Kind: "control", ParserVersion: 1},
 	},
@@ -238,6 +305,27 @@ func fixtureTime(hms string) time.Time {
 		panic(err)
 	}
 	return t
+}
+
+func (f fixtureTerminator) record(source terminator.Source) terminator.Record {
+	at, err := time.Parse("2006-01-02 15:04:05.999", "2026-12-03 "+f.at)
+	if err != nil {
+		panic(err)
+	}
+	kind := f.kind
+	if kind == "" {
+		kind = terminator.KindRequest
+	}
+	return terminator.Record{
+		Source:       source,
+		Kind:         kind,
+		Time:         at,
+		ConnectionID: optionalString(f.connID),
+		ClientIP:     f.clientIP,
+		Outcome:      f.outcome,
+		Method:       optionalString(f.method),
+		URI:          optionalString(f.uri),
+	}
 }
 
 func optionalString(s string) sql.NullString {
@@ -311,12 +399,24 @@ func openQueryFixture(t *testing.T) *DB {
 				rec := n.record()
 				require.NoError(t, l.NLB(ctx, &rec, n.line))
 			}
+			source := terminator.Source(strings.TrimPrefix(f.obj.Kind, "terminator_"))
+			for _, r := range f.terminators {
+				rec := r.record(source)
+				log := f.log
+				if source == terminator.SourceEnvoy && rec.Kind == terminator.KindHandshake {
+					log = "listener"
+				}
+				require.NoError(t, l.Terminator(ctx, &rec, log, r.line))
+			}
+			for range f.skipped {
+				l.Skip()
+			}
 			for _, r := range f.rejected {
 				require.NoError(t, l.Reject(ctx, r.line, r.reason, r.raw))
 			}
 		})
 		require.NoError(t, err, "load %s", f.obj.URI)
-		require.Equal(t, int64(len(f.requests)+len(f.connections)+len(f.nlbs)), loaded.Rows, "rows of %s", f.obj.URI)
+		require.Equal(t, int64(len(f.requests)+len(f.connections)+len(f.nlbs)+len(f.terminators)), loaded.Rows, "rows of %s", f.obj.URI)
 	}
 	return db
 }

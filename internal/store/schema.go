@@ -2,7 +2,7 @@ package store
 
 // SchemaVersion is the version of the tables below. Open upgrades an older
 // database by running the migrations after its version, in order.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrations[i] brings a database from version i to version i+1.
 var migrations = []string{
@@ -127,6 +127,57 @@ CREATE TABLE nlb_tls (
 	extra_fields                 VARCHAR,
 	source_uri                   VARCHAR NOT NULL,
 	source_line                  INTEGER NOT NULL
+);
+`,
+	// Version 3: the logs of the proxies (nginx, Envoy, HAProxy) that
+	// terminate mutual TLS on EC2 instances, one row per terminator.Record,
+	// and the count of lines in each object that are neither rows nor
+	// rejected lines because they are about something other than TLS.
+	// instance names the EC2 instance, path the traffic path the instance
+	// served ('nlb' or 'alb'), and log the proxy's log that held the line:
+	// 'access' or 'error' for nginx, 'listener' or 'http' for Envoy, 'http'
+	// or 'connection_error' for HAProxy.
+	// DuckDB cannot add a column with a NOT NULL constraint, so
+	// skipped_lines relies on its default and on every insert setting it.
+	`
+ALTER TABLE objects ADD COLUMN skipped_lines BIGINT DEFAULT 0;
+
+CREATE TABLE terminator_tls (
+	instance             VARCHAR NOT NULL,
+	path                 VARCHAR NOT NULL,
+	log                  VARCHAR NOT NULL,
+	source               VARCHAR,
+	kind                 VARCHAR,
+	time                 TIMESTAMPTZ,
+	connection_id        VARCHAR,
+	connection_requests  BIGINT,
+	client_ip            VARCHAR,
+	client_port          INTEGER,
+	forwarded_for        VARCHAR,
+	sni                  VARCHAR,
+	tls_protocol         VARCHAR,
+	tls_cipher           VARCHAR,
+	verify_raw           VARCHAR,
+	outcome              VARCHAR,
+	subject_raw          VARCHAR,
+	issuer_raw           VARCHAR,
+	serial_raw           VARCHAR,
+	subject              VARCHAR,
+	issuer               VARCHAR,
+	serial               VARCHAR,
+	cert_not_after       TIMESTAMPTZ,
+	cert_pem             VARCHAR,
+	method               VARCHAR,
+	uri                  VARCHAR,
+	status               INTEGER,
+	user_agent           VARCHAR,
+	bytes_sent           BIGINT,
+	request_time         DOUBLE,
+	upstream_header_time DOUBLE,
+	handshake_time       DOUBLE,
+	detail               VARCHAR,
+	source_uri           VARCHAR NOT NULL,
+	source_line          INTEGER NOT NULL
 );
 `,
 }

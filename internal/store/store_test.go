@@ -21,6 +21,7 @@ import (
 	"github.com/cutover-dev/cutover/ingest/albaccess"
 	"github.com/cutover-dev/cutover/ingest/albconn"
 	"github.com/cutover-dev/cutover/ingest/nlbtls"
+	"github.com/cutover-dev/cutover/ingest/terminator"
 )
 
 func openTemp(t *testing.T) (*DB, string) {
@@ -532,7 +533,7 @@ func TestOpenUpgradesVersion1(t *testing.T) {
 
 	res, err := db.Query(ctx, "SELECT list(version ORDER BY version) FROM schema_version")
 	require.NoError(t, err)
-	assert.Equal(t, []any{int32(1), int32(2)}, res.Rows[0][0])
+	assert.Equal(t, []any{int32(1), int32(2), int32(3)}, res.Rows[0][0])
 	res, err = db.Query(ctx, `SELECT (SELECT count(*) FROM nlb_tls), (SELECT count(*) FROM objects),
 		(SELECT client_ip FROM alb_access)`)
 	require.NoError(t, err)
@@ -545,4 +546,200 @@ func TestOpenUpgradesVersion1(t *testing.T) {
 	res, err = db.Query(ctx, "SELECT count(*) FROM nlb_tls")
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), res.Rows[0][0])
+}
+
+// terminatorColumns are the columns of terminator_tls in the order of
+// terminator.Record's fields, after instance, path and log.
+const terminatorColumns = `instance, path, log, source, kind, time, connection_id, connection_requests, client_ip,
+	client_port, forwarded_for, sni, tls_protocol, tls_cipher, verify_raw, outcome, subject_raw, issuer_raw,
+	serial_raw, subject, issuer, serial, cert_not_after, cert_pem, method, uri, status, user_agent, bytes_sent,
+	request_time, upstream_header_time, handshake_time, detail, source_uri, source_line`
+
+func validString(s string) sql.NullString { return sql.NullString{String: s, Valid: true} }
+
+// sampleNginxRequest has every field of a terminator.Record set.
+func sampleNginxRequest() terminator.Record {
+	return terminator.Record{
+		Source:             terminator.SourceNginx,
+		Kind:               terminator.KindRequest,
+		Time:               time.Date(2025, 9, 16, 12, 5, 3, 412000000, time.UTC),
+		ConnectionID:       validString("1042"),
+		ConnectionRequests: sql.NullInt64{Int64: 1, Valid: true},
+		ClientIP:           "198.51.100.77",
+		ClientPort:         sql.NullInt32{Int32: 50312, Valid: true},
+		ForwardedFor:       validString("203.0.113.5"),
+		SNI:                validString("api.example.com"),
+		TLSProtocol:        validString("TLSv1.3"),
+		TLSCipher:          validString("TLS_AES_256_GCM_SHA384"),
+		VerifyRaw:          validString("FAILED:certificate has expired"),
+		Outcome:            "expired",
+		SubjectRaw:         validString("CN=pos-17,O=Shops Ltd,C=GB"),
+		IssuerRaw:          validString("CN=Shops CA,O=Shops Ltd,C=GB"),
+		SerialRaw:          validString("0A1B2C3D"),
+		Subject:            validString("C=GB,O=Shops Ltd,CN=pos-17"),
+		Issuer:             validString("C=GB,O=Shops Ltd,CN=Shops CA"),
+		Serial:             validString("0a1b2c3d"),
+		CertNotAfter:       sql.NullTime{Time: time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC), Valid: true},
+		CertPEM:            validString("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"),
+		Method:             validString("GET"),
+		URI:                validString("/v1/reports/daily"),
+		Status:             sql.NullInt32{Int32: 400, Valid: true},
+		UserAgent:          validString("curl/8.5.0"),
+		BytesSent:          sql.NullInt64{Int64: 255, Valid: true},
+		RequestTime:        sql.NullFloat64{Float64: 0.001, Valid: true},
+		UpstreamHeaderTime: sql.NullFloat64{Float64: 0.004, Valid: true},
+		HandshakeTime:      sql.NullFloat64{Float64: 0.002, Valid: true},
+		Detail:             validString("certificate has expired"),
+	}
+}
+
+func TestLoadTerminatorRecords(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	nginxRec := sampleNginxRequest()
+	envoyRec := terminator.Record{
+		Source:       terminator.SourceEnvoy,
+		Kind:         terminator.KindHandshake,
+		Time:         time.Date(2026, 12, 3, 10, 0, 1, 250000000, time.UTC),
+		ConnectionID: validString("77"),
+		ClientIP:     "2001:db8::9",
+		VerifyRaw:    validString("TLS_error:|268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED"),
+		Outcome:      "untrusted",
+	}
+	haproxyRec := terminator.Record{
+		Source:   terminator.SourceHAProxy,
+		Kind:     terminator.KindRequest,
+		Time:     time.Date(2026, 12, 3, 13, 0, 2, 0, time.UTC),
+		ClientIP: "203.0.113.77",
+		Status:   sql.NullInt32{Int32: 200, Valid: true},
+	}
+	for _, tc := range []struct {
+		uri, kind, log string
+		rec            terminator.Record
+	}{
+		{"/logs/web-1/access.log", "terminator_nginx", "access", nginxRec},
+		{"/logs/web-1/listener.log", "terminator_envoy", "listener", envoyRec},
+		{"/logs/web-1/haproxy.log", "terminator_haproxy", "http", haproxyRec},
+	} {
+		obj := Object{URI: tc.uri, ETag: "e", Kind: tc.kind, ParserVersion: 1, Instance: "i-0123456789abcdef0", TrafficPath: "alb"}
+		done, err := load(t, db, obj, false, func(ctx context.Context, l *Load) {
+			require.NoError(t, l.Terminator(ctx, &tc.rec, tc.log, 7))
+			l.Skip()
+			l.Skip()
+		})
+		require.NoError(t, err, tc.kind)
+		assert.Equal(t, int64(1), done.Rows, tc.kind)
+		assert.Equal(t, int64(2), done.SkippedLines, tc.kind)
+	}
+
+	res, err := db.Query(ctx, "SELECT "+terminatorColumns+" FROM terminator_tls ORDER BY source")
+	require.NoError(t, err)
+	require.Len(t, res.Rows, 3)
+	assert.Equal(t, []any{
+		"i-0123456789abcdef0", "alb", "listener", "envoy", "handshake", envoyRec.Time, "77", nil, "2001:db8::9",
+		nil, nil, nil, nil, nil, envoyRec.VerifyRaw.String, "untrusted", nil, nil,
+		nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
+		nil, nil, nil, nil, "/logs/web-1/listener.log", int32(7),
+	}, utcTimes(res.Rows[0]))
+	assert.Equal(t, []any{
+		"i-0123456789abcdef0", "alb", "http", "haproxy", "request", haproxyRec.Time, nil, nil, "203.0.113.77",
+		nil, nil, nil, nil, nil, nil, nil, nil, nil,
+		nil, nil, nil, nil, nil, nil, nil, nil, int32(200), nil, nil,
+		nil, nil, nil, nil, "/logs/web-1/haproxy.log", int32(7),
+	}, utcTimes(res.Rows[1]), "an empty Outcome is NULL")
+	assert.Equal(t, []any{
+		"i-0123456789abcdef0", "alb", "access", "nginx", "request", nginxRec.Time, "1042", int64(1), "198.51.100.77",
+		int32(50312), "203.0.113.5", "api.example.com", "TLSv1.3", "TLS_AES_256_GCM_SHA384",
+		"FAILED:certificate has expired", "expired", "CN=pos-17,O=Shops Ltd,C=GB", "CN=Shops CA,O=Shops Ltd,C=GB",
+		"0A1B2C3D", "C=GB,O=Shops Ltd,CN=pos-17", "C=GB,O=Shops Ltd,CN=Shops CA", "0a1b2c3d",
+		nginxRec.CertNotAfter.Time, nginxRec.CertPEM.String, "GET", "/v1/reports/daily", int32(400), "curl/8.5.0",
+		int64(255), 0.001, 0.004, 0.002, "certificate has expired", "/logs/web-1/access.log", int32(7),
+	}, utcTimes(res.Rows[2]))
+
+	objs, err := db.Objects(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), objs["/logs/web-1/access.log"].SkippedLines)
+	assert.Equal(t, "terminator_nginx", objs["/logs/web-1/access.log"].Kind)
+}
+
+// utcTimes returns row with its time.Time values in UTC, so that they
+// compare equal to the UTC times of the records.
+func utcTimes(row []any) []any {
+	out := make([]any, len(row))
+	for i, v := range row {
+		if tm, ok := v.(time.Time); ok {
+			v = tm.UTC()
+		}
+		out[i] = v
+	}
+	return out
+}
+
+func TestReplaceDeletesEarlierTerminatorLoad(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	obj := Object{URI: "/logs/web-1/access.log", ETag: "v1", Kind: "terminator_nginx", ParserVersion: 1,
+		Instance: "web-1", TrafficPath: "nlb"}
+	rec := sampleNginxRequest()
+	for _, etag := range []string{"v1", "v2"} {
+		obj.ETag = etag
+		_, err := load(t, db, obj, etag == "v2", func(ctx context.Context, l *Load) {
+			require.NoError(t, l.Terminator(ctx, &rec, "access", 1))
+			require.NoError(t, l.Terminator(ctx, &rec, "access", 2))
+		})
+		require.NoError(t, err)
+	}
+
+	res, err := db.Query(ctx, `SELECT (SELECT count(*) FROM terminator_tls), (SELECT count(*) FROM objects),
+		(SELECT etag FROM objects)`)
+	require.NoError(t, err)
+	assert.Equal(t, []any{int64(2), int64(1), "v2"}, res.Rows[0])
+}
+
+// TestOpenUpgradesVersion2 builds a database as a cutover of schema version
+// 2 left it, by running only the first two migrations, and opens it.
+func TestOpenUpgradesVersion2(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v2.duckdb")
+	old, err := sql.Open("duckdb", path)
+	require.NoError(t, err)
+	for _, q := range []string{
+		"CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL)",
+		migrations[0],
+		"INSERT INTO schema_version VALUES (1, now())",
+		migrations[1],
+		"INSERT INTO schema_version VALUES (2, now())",
+		`INSERT INTO objects (uri, etag, size, kind, parser_version, rows, rejected, loaded_at)
+			VALUES ('/logs/nlb.log', 'v1', 10, 'nlb', 1, 1, 0, now())`,
+		"INSERT INTO nlb_tls (type, client_ip, source_uri, source_line) VALUES ('tls', '192.0.2.10', '/logs/nlb.log', 1)",
+	} {
+		_, err := old.ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	require.NoError(t, old.Close())
+
+	db, err := Open(ctx, Options{Path: path})
+	require.NoError(t, err)
+	defer db.Close()
+
+	res, err := db.Query(ctx, "SELECT list(version ORDER BY version) FROM schema_version")
+	require.NoError(t, err)
+	assert.Equal(t, []any{int32(1), int32(2), int32(3)}, res.Rows[0][0])
+	res, err = db.Query(ctx, `SELECT (SELECT count(*) FROM terminator_tls), (SELECT skipped_lines FROM objects),
+		(SELECT client_ip FROM nlb_tls)`)
+	require.NoError(t, err)
+	assert.Equal(t, []any{int64(0), int64(0), "192.0.2.10"}, res.Rows[0], "an older object has 0 skipped lines")
+
+	rec := sampleNginxRequest()
+	done, err := load(t, db, Object{URI: "/logs/web-1/error.log", ETag: "x", Kind: "terminator_nginx", ParserVersion: 1,
+		Instance: "web-1", TrafficPath: "nlb"}, false,
+		func(ctx context.Context, l *Load) {
+			require.NoError(t, l.Terminator(ctx, &rec, "error", 3))
+			l.Skip()
+		})
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), done.SkippedLines)
+	res, err = db.Query(ctx, "SELECT count(*), (SELECT skipped_lines FROM objects WHERE uri = '/logs/web-1/error.log') FROM terminator_tls")
+	require.NoError(t, err)
+	assert.Equal(t, []any{int64(1), int64(1)}, res.Rows[0])
 }

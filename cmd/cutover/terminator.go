@@ -1,0 +1,56 @@
+package main
+
+import (
+	"time"
+	_ "time/tzdata" // --log-timezone on machines without a zoneinfo database
+
+	"github.com/spf13/cobra"
+
+	"github.com/cutover-dev/cutover/ingest"
+	"github.com/cutover-dev/cutover/ingest/terminator"
+)
+
+// terminatorFlags are the ingest flags for the logs of TLS-terminating
+// proxies.
+type terminatorFlags struct {
+	proxy       string
+	instance    string
+	trafficPath string
+	timezone    string
+}
+
+func (f *terminatorFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.proxy, "terminator", "",
+		"read every object of the SOURCEs as a log of this proxy: nginx, envoy or haproxy (table terminator_tls)")
+	cmd.Flags().StringVar(&f.instance, "instance", "",
+		"instance name for --terminator logs (default: the first EC2 instance ID in each key, else the first folder below the SOURCE)")
+	cmd.Flags().StringVar(&f.trafficPath, "path", ingest.TrafficPathNLB,
+		"traffic path the --terminator instances served: nlb or alb")
+	cmd.Flags().StringVar(&f.timezone, "log-timezone", "UTC",
+		"IANA time zone of the local times in nginx error logs and HAProxy logs, such as Europe/Berlin")
+}
+
+// options returns the ingest options the flags set, or nil without
+// --terminator. The other flags need --terminator.
+func (f *terminatorFlags) options(cmd *cobra.Command) (*ingest.TerminatorOptions, error) {
+	if f.proxy == "" {
+		for _, name := range []string{"instance", "path", "log-timezone"} {
+			if cmd.Flags().Changed(name) {
+				return nil, newUsageError("cutover ingest --help", "--%s applies only to --terminator logs: add --terminator nginx, envoy or haproxy", name)
+			}
+		}
+		return nil, nil
+	}
+	proxy := terminator.Source(f.proxy)
+	if ingest.TerminatorKind(proxy) == "" {
+		return nil, newUsageError("cutover ingest --help", "invalid --terminator %q: expected nginx, envoy or haproxy", f.proxy)
+	}
+	if f.trafficPath != ingest.TrafficPathNLB && f.trafficPath != ingest.TrafficPathALB {
+		return nil, newUsageError("cutover ingest --help", "invalid --path %q: expected nlb or alb", f.trafficPath)
+	}
+	location, err := time.LoadLocation(f.timezone)
+	if err != nil || f.timezone == "" {
+		return nil, newUsageError("cutover ingest --help", "invalid --log-timezone %q: expected an IANA time zone name such as UTC or Europe/Berlin", f.timezone)
+	}
+	return &ingest.TerminatorOptions{Proxy: proxy, Instance: f.instance, TrafficPath: f.trafficPath, Location: location}, nil
+}
