@@ -20,9 +20,11 @@ func newSimulateCommand(g *globals, e env) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "simulate --out DIR",
-		Short: "Write simulated ALB access and connection logs, gzip objects in the S3 key layout",
-		Long: `Simulate the ALB side of a migration step and write its logs as gzip objects,
-laid out under DIR as ELB lays them out in S3. Clients with certificates from
+		Short: "Write simulated ALB and nginx logs of both paths, gzip objects in the S3 key layout",
+		Long: `Simulate a migration step and write its logs as gzip objects: the ALB's
+access and connection logs laid out under DIR as ELB lays them out in S3, and
+under DIR/terminators/ the nginx access and error logs of the three instances
+behind the NLB, health checks included. Clients with certificates from
 several CAs sit behind DNS resolvers that pin them to one path for a TTL;
 request rates follow the day; failed handshakes are retried. The output is
 the same for the same flags, and the printed summary is the ground truth to
@@ -72,6 +74,16 @@ compare an ingest with.`,
 			add("alb_identities", sum.ALB.Identities)
 			add("nlb_connections", sum.NLB.Connections)
 			add("nlb_identities", sum.NLB.Identities)
+			var access, errorLines, healthChecks int
+			for _, term := range sum.Terminators {
+				access += term.AccessLines
+				errorLines += term.ErrorLines
+				healthChecks += term.HealthChecks
+			}
+			add("terminator_instances", len(sum.Terminators))
+			add("nginx_access_lines", access)
+			add("nginx_error_lines", errorLines)
+			add("nlb_health_checks", healthChecks)
 			return t.write(e.stdout, g.output)
 		},
 	}

@@ -73,12 +73,15 @@ func run(ctx context.Context, bin, dir string) error {
 		truth.MalformedAccess.Total()+truth.MalformedConnection.Total(), bucket, cfg.Prefix, srv.URL)
 
 	source := fmt.Sprintf("s3://%s/%s/", bucket, cfg.Prefix)
+	terminators := fmt.Sprintf("s3://%s/%s", bucket, sim.TerminatorKeyPrefix)
 	steps := []struct {
 		text string
 		args []string
 	}{
 		{"Ingest the day into a fresh database.", []string{"ingest", source, "--db", db}},
 		{"Ingest again: every object is in the manifest already, so nothing is read twice.", []string{"ingest", source, "--db", db, "-q"}},
+		{"Ingest the nginx logs of the three instances behind the NLB: the old path.", []string{"ingest", "--terminator", "nginx", terminators, "--db", db}},
+		{"Outcomes on the old path per instance. The NLB's TCP health checks, from its subnets every 10 s, close before the handshake and make up most handshake_error rows: they are not yet told apart from clients.", []string{"query", "--db", db, "terminator_outcomes"}},
 		{"What the database holds.", []string{"query", "--db", db, "ingest_status"}},
 		{"Lines no parser could read: each is kept with its reason, nothing is dropped.", []string{"query", "--db", db, "rejected_reasons"}},
 		{"Client-certificate verification on the ALB during the peak hour.", []string{"query", "--db", db,

@@ -235,14 +235,7 @@ func (w *albLog) appendAccessLine(b []byte, conn *connection, req *request) []by
 	b = append(b, rt.method...)
 	b = append(b, ' ')
 	b = append(b, w.urlPrefix...)
-	b = append(b, rt.path...)
-	if rt.idParam {
-		if rt.path[len(rt.path)-1] != '=' {
-			b = append(b, '/')
-		}
-		b = strconv.AppendUint(b, uint64(req.id), 10)
-		b = append(b, rt.suffix...)
-	}
+	b = appendRequestPath(b, rt, req.id)
 	if c.Behaviour.HTTP2 {
 		b = append(b, " HTTP/2.0\" \""...)
 	} else {
@@ -291,6 +284,20 @@ func (w *albLog) appendAccessLine(b []byte, conn *connection, req *request) []by
 	b = appendHex64(b, conn.traceID[0])
 	b = appendHex64(b, conn.traceID[1])
 	return append(b, ` "-" "-" "-"`+"\n"...)
+}
+
+// appendRequestPath appends the path and query of a request on rt for the
+// resource id.
+func appendRequestPath(b []byte, rt *route, id uint32) []byte {
+	b = append(b, rt.path...)
+	if rt.idParam {
+		if rt.path[len(rt.path)-1] != '=' {
+			b = append(b, '/')
+		}
+		b = strconv.AppendUint(b, uint64(id), 10)
+		b = append(b, rt.suffix...)
+	}
+	return b
 }
 
 // appendTraceID appends the X-Amzn-Trace-Id value: "Root=1-<time>-<id>", or
@@ -402,26 +409,4 @@ func fieldStart(line []byte, n int) int {
 		off += bytes.IndexByte(line[off:], ' ') + 1
 	}
 	return off
-}
-
-// nlbCounter is the sink of the NLB path. The NLB passes TCP through and
-// logs nothing, so the path is only counted.
-// TODO: write the terminators' logs (nginx, Envoy, HAProxy) from here.
-type nlbCounter struct {
-	summary *counts
-}
-
-func (n *nlbCounter) add(conn *connection) {
-	s := n.summary
-	s.nlb.Connections++
-	if conn.status != statusSuccess {
-		s.nlb.FailedConnections++
-	}
-	if conn.attempt > 0 {
-		s.nlb.Retries++
-	}
-	s.nlb.Requests += len(conn.requests)
-	if conn.certLogged {
-		s.nlbIdentities[conn.client.Index] = true
-	}
 }

@@ -36,6 +36,18 @@ type Config struct {
 	// Targets are the "ip:port" addresses of the instances behind the ALB.
 	Targets []string
 
+	// Terminators are the EC2 instances behind the NLB, where nginx
+	// terminates mutual TLS. The NLB sends each connection to one of them by
+	// a hash of the client's address and port.
+	Terminators []Terminator
+	// NLBSubnets are the IPv4 CIDRs of the NLB's subnets, one per
+	// Availability Zone, each /28 or larger. The NLB node in each subnet
+	// health-checks every terminator from an address in that subnet.
+	NLBSubnets []string
+	// ErrorLogLocation is the time zone of the terminators' error-log
+	// times, which nginx writes in the server's local time.
+	ErrorLogLocation *time.Location
+
 	// Start is the simulated clock at the beginning of the run, and Duration
 	// its length. No line is later than Start+Duration.
 	// NOTE: no connection is open at Start, so the first minutes of a run
@@ -92,6 +104,15 @@ type Node struct {
 	From, Until time.Time
 }
 
+// Terminator is one EC2 instance behind the NLB that runs nginx.
+type Terminator struct {
+	// InstanceID is the EC2 instance ID, such as "i-0a1b2c3d4e5f60718". It
+	// names the instance's log objects.
+	InstanceID string
+	// IP is the instance's private IPv4 address.
+	IP string
+}
+
 // The defaults that DefaultConfig uses and the tests rely on.
 const (
 	// DefaultMalformedRate damages one line in 20,000.
@@ -102,7 +123,8 @@ const (
 
 // DefaultConfig returns a one-day run from start with 300 clients behind 40
 // resolvers, 10 percent of answers going to the ALB (a first migration
-// step), traffic peaking at 14:00 UTC, and six ALB nodes in three zones. The
+// step), traffic peaking at 14:00 UTC, six ALB nodes in three zones, and three
+// nginx terminators behind an NLB in three zones, logging in UTC. The
 // node set changes during the day: one node per zone is added for the hours
 // around 14:00, and one node is replaced. The added nodes do not follow a
 // changed PeakHour; set Nodes as well.
@@ -121,6 +143,13 @@ func DefaultConfig(start time.Time) Config {
 			"10.0.12.14:8443", "10.0.12.58:8443",
 			"10.0.13.9:8443", "10.0.13.44:8443",
 		},
+		Terminators: []Terminator{
+			{InstanceID: "i-0a1b2c3d4e5f60718", IP: "10.0.31.15"},
+			{InstanceID: "i-07e3f9a2c4d1b5086", IP: "10.0.32.40"},
+			{InstanceID: "i-0c58d2e7f1a3b9640", IP: "10.0.33.8"},
+		},
+		NLBSubnets:        []string{"10.0.21.0/24", "10.0.22.0/24", "10.0.23.0/24"},
+		ErrorLogLocation:  time.UTC,
 		Start:             start,
 		Duration:          24 * time.Hour,
 		ALBWeight:         10,
@@ -167,10 +196,11 @@ func defaultNodes(start time.Time, region string, peakHour int) []Node {
 }
 
 var (
-	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
-	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	lbNamePattern    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$`)
-	lbIDPattern      = regexp.MustCompile(`^[0-9a-f]{16}$`)
+	accountIDPattern  = regexp.MustCompile(`^[0-9]{12}$`)
+	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	lbNamePattern     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$`)
+	lbIDPattern       = regexp.MustCompile(`^[0-9a-f]{16}$`)
+	instanceIDPattern = regexp.MustCompile(`^i-([0-9a-f]{8}|[0-9a-f]{17})$`)
 )
 
 // Validate returns an error that names every field Run cannot use, with its
@@ -209,6 +239,8 @@ func (c *Config) Validate() error {
 			bad("invalid target %q: want ip:port", t)
 		}
 	}
+
+	c.validateTerminators(bad)
 
 	if c.Start.IsZero() {
 		bad("missing Start: set the simulated start time")
@@ -266,6 +298,37 @@ func (c *Config) validateNodes(bad func(string, ...any)) {
 		if !n.From.IsZero() && !n.Until.IsZero() && !n.Until.After(n.From) {
 			bad("invalid window for node %s: Until %v is not after From %v", n.IP, n.Until, n.From)
 		}
+	}
+}
+
+func (c *Config) validateTerminators(bad func(string, ...any)) {
+	if len(c.Terminators) == 0 {
+		bad("missing Terminators: set at least one instance behind the NLB")
+	}
+	seen := make(map[string]bool, len(c.Terminators))
+	for _, t := range c.Terminators {
+		if !instanceIDPattern.MatchString(t.InstanceID) {
+			bad("invalid terminator InstanceID %q: want i- and 8 or 17 lower-case hex digits", t.InstanceID)
+		}
+		if seen[t.InstanceID] {
+			bad("duplicate terminator InstanceID %q: give each instance its own ID", t.InstanceID)
+		}
+		seen[t.InstanceID] = true
+		if a, err := netip.ParseAddr(t.IP); err != nil || !a.Is4() {
+			bad("invalid IP %q for terminator %s: want an IPv4 address", t.IP, t.InstanceID)
+		}
+	}
+	if len(c.NLBSubnets) == 0 {
+		bad("missing NLBSubnets: set the CIDR of at least one NLB subnet")
+	}
+	for _, s := range c.NLBSubnets {
+		p, err := netip.ParsePrefix(s)
+		if err != nil || !p.Addr().Is4() || p.Bits() > 28 {
+			bad("invalid NLB subnet %q: want an IPv4 CIDR of /28 or larger, such as 10.0.21.0/24", s)
+		}
+	}
+	if c.ErrorLogLocation == nil {
+		bad("missing ErrorLogLocation: set time.UTC or a zone from time.LoadLocation")
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package sim simulates a migration of mutual-TLS traffic from a Network Load
 // Balancer to an Application Load Balancer and writes the logs that the ALB
-// would deliver to S3.
+// would deliver to S3, and those that the nginx terminators behind the NLB
+// would ship there.
 //
 // The model has client identities, each with a certificate, source
 // addresses and a behaviour. Clients sit behind DNS resolvers that pick the
@@ -8,7 +9,11 @@
 // rates follow a daily curve, keep-alive connections carry many requests,
 // and clients retry after failed handshakes. Connections on the ALB path become connection-log lines and
 // their requests become access-log lines, in gzip objects named and foldered
-// as ALB names them. Connections on the NLB path are counted but not logged.
+// as ALB names them. Connections on the NLB path land on one of the
+// terminators, where nginx writes access-log lines in
+// nginx.RecommendedLogFormat and error-log lines at the info level, in gzip
+// objects under TerminatorKeyPrefix. The NLB's TCP health checks appear in
+// the error logs as connections from the NLB's subnets.
 //
 // Output is deterministic: the same Config gives byte-identical objects with
 // the same versions of Go and of github.com/klauspost/compress, whose random

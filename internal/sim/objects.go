@@ -57,6 +57,11 @@ type logKind uint8
 const (
 	kindAccess logKind = iota
 	kindConnection
+	// kindError is a terminator's nginx error log. ALB objects have only
+	// the other two kinds.
+	kindError
+
+	numLogKinds
 )
 
 // intervalSeconds is the length of the logging interval: each node delivers
@@ -85,7 +90,7 @@ const blockSize = 1 << 20
 type intervalLines struct {
 	index  int64
 	blocks [][]byte
-	refs   [2][][]lineRef // by logKind, then by node
+	refs   [numLogKinds][][]lineRef // by logKind, then by node or terminator
 }
 
 // line returns the text of ref.
@@ -197,9 +202,8 @@ type objectFlusher struct {
 	folderPrefix string // "<prefix>/AWSLogs/<acct>/elasticloadbalancing/<region>/"
 	namePrefix   string // "<acct>_elasticloadbalancing_<region>_app.<name>.<id>_"
 
-	jobs    []objectJob
-	bodies  []*bytes.Buffer
-	writers []*gzip.Writer
+	jobs []objectJob
+	compressor
 }
 
 func newObjectFlusher(cfg *Config, w ObjectWriter, summary *counts) *objectFlusher {
@@ -248,7 +252,7 @@ func (f *objectFlusher) flush(ctx context.Context, il *intervalLines) error {
 	if len(f.jobs) == 0 {
 		return nil
 	}
-	f.compress(il)
+	f.compress(il, f.jobs)
 
 	end := time.Unix((il.index+1)*intervalSeconds, 0).UTC()
 	suffixes := make(map[string]bool, len(f.jobs))
@@ -269,13 +273,20 @@ func (f *objectFlusher) flush(ctx context.Context, il *intervalLines) error {
 	return nil
 }
 
-// compress gzips every job's lines, spreading the jobs over the CPUs. The
-// bytes do not depend on which goroutine compressed a job.
-func (f *objectFlusher) compress(il *intervalLines) {
-	for len(f.bodies) < len(f.jobs) {
+// compressor gzips the objects of an interval and keeps its buffers and
+// gzip writers for the next interval.
+type compressor struct {
+	bodies  []*bytes.Buffer
+	writers []*gzip.Writer
+}
+
+// compress gzips every job's lines into job.body, spreading the jobs over
+// the CPUs. The bytes do not depend on which goroutine compressed a job.
+func (f *compressor) compress(il *intervalLines, jobs []objectJob) {
+	for len(f.bodies) < len(jobs) {
 		f.bodies = append(f.bodies, new(bytes.Buffer))
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(f.jobs))
+	workers := min(runtime.GOMAXPROCS(0), len(jobs))
 	for len(f.writers) < workers {
 		zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
 		f.writers = append(f.writers, zw)
@@ -286,8 +297,8 @@ func (f *objectFlusher) compress(il *intervalLines) {
 		wg.Add(1)
 		go func(zw *gzip.Writer) {
 			defer wg.Done()
-			for i := worker; i < len(f.jobs); i += workers {
-				job := &f.jobs[i]
+			for i := worker; i < len(jobs); i += workers {
+				job := &jobs[i]
 				job.body = f.bodies[i]
 				job.body.Reset()
 				zw.Reset(job.body)

@@ -14,6 +14,7 @@ const (
 	streamTraffic
 	streamDamage
 	streamDelivery
+	streamTerminators
 )
 
 func newRand(seed, stream uint64) *rand.Rand {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+
+	"github.com/cutover-dev/cutover/ingest/outcome"
 )
 
 // Summary is the ground truth of a run: what Run wrote and what happened
@@ -38,6 +40,36 @@ type Summary struct {
 	// ALB and NLB describe the traffic on each path, whether logged or not.
 	ALB PathSummary
 	NLB PathSummary
+
+	// Terminators describe the nginx logs of each Config.Terminators
+	// instance, in the same order.
+	Terminators []TerminatorSummary
+}
+
+// TerminatorSummary is the ground truth of one terminator's nginx logs.
+// Config.MalformedRate does not apply to them: every line is well-formed.
+type TerminatorSummary struct {
+	InstanceID string
+	// Objects written per log.
+	AccessObjects int
+	ErrorObjects  int
+	// Lines written per log. Every error-log line is one that
+	// nginx.ErrorReader returns as a record.
+	AccessLines int
+	ErrorLines  int
+	// ConnectionsByOutcome counts the client connections that left a line,
+	// by their word of package outcome. A connection whose certificate
+	// verified and that has access lines counts as "ok". A connection whose
+	// one request nginx rejected with 400 counts as "expired",
+	// "not_yet_valid", "revoked" or "no_cert", once, although both logs
+	// show it. A handshake that the client broke off counts as
+	// "handshake_error" and has an error-log line only. Health checks are
+	// not counted here.
+	ConnectionsByOutcome map[string]int
+	// HealthChecks counts the NLB's TCP health checks, each one error-log
+	// line "client closed connection while SSL handshaking" from an
+	// address in Config.NLBSubnets.
+	HealthChecks int
 }
 
 // Malformed counts damaged lines by the way they are damaged.
@@ -86,9 +118,18 @@ type counts struct {
 	accessWithoutConnection          int
 	alb, nlb                         PathSummary
 	albIdentities, nlbIdentities     []bool // by client index
+	terminators                      []terminatorCounts
 }
 
-func (c *counts) summary() Summary {
+// terminatorCounts is a TerminatorSummary while a run is in progress.
+type terminatorCounts struct {
+	accessObjects, errorObjects int
+	accessLines, errorLines     int
+	byOutcome                   map[outcome.Outcome]int
+	healthChecks                int
+}
+
+func (c *counts) summary(instanceIDs []string) Summary {
 	s := Summary{
 		AccessObjects:           c.accessObjects,
 		ConnectionObjects:       c.connectionObjects,
@@ -115,6 +156,21 @@ func (c *counts) summary() Summary {
 	}
 	s.ALB.Identities = countDistinct(c.albIdentities)
 	s.NLB.Identities = countDistinct(c.nlbIdentities)
+	for i, t := range c.terminators {
+		ts := TerminatorSummary{
+			InstanceID:           instanceIDs[i],
+			AccessObjects:        t.accessObjects,
+			ErrorObjects:         t.errorObjects,
+			AccessLines:          t.accessLines,
+			ErrorLines:           t.errorLines,
+			ConnectionsByOutcome: make(map[string]int, len(t.byOutcome)),
+			HealthChecks:         t.healthChecks,
+		}
+		for word, n := range t.byOutcome {
+			ts.ConnectionsByOutcome[string(word)] = n
+		}
+		s.Terminators = append(s.Terminators, ts)
+	}
 	return s
 }
 
@@ -139,9 +195,10 @@ func countDistinct(seen []bool) int {
 }
 
 // Run simulates cfg and writes the ALB's access-log and connection-log
-// objects and the ELBAccessLogTestFile to w. It generates one 5-minute
-// interval at a time and writes each interval's objects once no later line
-// can fall into it. It stops at the first error of w or when ctx ends, and
+// objects, the ELBAccessLogTestFile, and the terminators' nginx access-log
+// and error-log objects (under TerminatorKeyPrefix) to w. It generates one
+// 5-minute interval at a time and writes each interval's objects once no
+// later line can fall into it. It stops at the first error of w or when ctx ends, and
 // returns the Summary of what it wrote until then.
 func Run(ctx context.Context, cfg Config, w ObjectWriter) (Summary, error) {
 	if err := cfg.Validate(); err != nil {
@@ -154,26 +211,41 @@ func Run(ctx context.Context, cfg Config, w ObjectWriter) (Summary, error) {
 		albIdentities: make([]bool, len(m.clients)),
 		nlbIdentities: make([]bool, len(m.clients)),
 	}
+	instanceIDs := make([]string, len(cfg.Terminators))
+	for i, t := range cfg.Terminators {
+		instanceIDs[i] = t.InstanceID
+		c.terminators = append(c.terminators, terminatorCounts{byOutcome: make(map[outcome.Outcome]int)})
+	}
+	summary := func() Summary { return c.summary(instanceIDs) }
+
 	pending := newPendingLines(len(cfg.Nodes))
-	gen := newGenerator(m, &nlbCounter{summary: c}, newALBLog(m, pending, c))
+	nginxPending := newPendingLines(len(cfg.Terminators))
+	nginx := newNginxLog(m, nginxPending, c)
+	gen := newGenerator(m, nginx, newALBLog(m, pending, c))
 	flusher := newObjectFlusher(&cfg, w, c)
+	nginxFlusher := newNginxFlusher(&cfg, w, c)
 
 	if err := writeControlObject(ctx, &cfg, w); err != nil {
-		return c.summary(), err
+		return summary(), err
 	}
 	c.controlObjects++
 	// While the generator draws one interval, a goroutine compresses and
-	// writes the previous one. Objects are still written in interval order,
-	// one at a time.
-	var inFlight *intervalLines
+	// writes the previous one: the ALB's objects, then the terminators'.
+	// Objects are still written in interval order, one at a time.
+	var inFlight, nginxInFlight *intervalLines
 	var flushed chan error
 	waitForFlush := func() error {
-		if inFlight == nil {
+		if flushed == nil {
 			return nil
 		}
 		err := <-flushed
-		pending.release(inFlight)
-		inFlight = nil
+		if inFlight != nil {
+			pending.release(inFlight)
+		}
+		if nginxInFlight != nil {
+			nginxPending.release(nginxInFlight)
+		}
+		inFlight, nginxInFlight, flushed = nil, nil, nil
 		return err
 	}
 
@@ -181,31 +253,42 @@ func Run(ctx context.Context, cfg Config, w ObjectWriter) (Summary, error) {
 	for index := first; index <= last; index++ {
 		if err := ctx.Err(); err != nil {
 			_ = waitForFlush()
-			return c.summary(), err
+			return summary(), err
 		}
 		from := max(index*intervalSeconds*1e6, m.start)
 		to := min((index+1)*intervalSeconds*1e6, m.end)
 		if err := gen.generate(from, to); err != nil {
 			_ = waitForFlush()
-			return c.summary(), err
+			return summary(), err
 		}
+		nginx.release(from, to)
 		if err := waitForFlush(); err != nil {
-			return c.summary(), err
+			return summary(), err
 		}
 		// Every line is at or after the start of its connection, so no
 		// later interval adds lines to this one.
-		if il := pending.take(index); il != nil {
-			inFlight, flushed = il, make(chan error, 1)
-			go func() { flushed <- flusher.flush(ctx, il) }()
+		il, nl := pending.take(index), nginxPending.take(index)
+		if il != nil || nl != nil {
+			inFlight, nginxInFlight, flushed = il, nl, make(chan error, 1)
+			go func() {
+				var err error
+				if il != nil {
+					err = flusher.flush(ctx, il)
+				}
+				if err == nil && nl != nil {
+					err = nginxFlusher.flush(ctx, nl)
+				}
+				flushed <- err
+			}()
 		}
 	}
 	if err := waitForFlush(); err != nil {
-		return c.summary(), err
+		return summary(), err
 	}
-	if len(pending.open) != 0 {
-		return c.summary(), fmt.Errorf("sim: internal error: %d intervals still hold lines after the run", len(pending.open))
+	if n := len(pending.open) + len(nginxPending.open); n != 0 {
+		return summary(), fmt.Errorf("sim: internal error: %d intervals still hold lines after the run", n)
 	}
-	return c.summary(), nil
+	return summary(), nil
 }
 
 // writeControlObject writes the ELBAccessLogTestFile that ELB writes when

@@ -99,16 +99,16 @@ type logObject struct {
 	lines  []string
 }
 
-// readObjects gunzips every log object of w and splits it into lines. It
-// fails the test on a key that is neither a log object nor the control
-// object.
+// readObjects gunzips every ALB log object of w and splits it into lines.
+// It skips the terminator objects and the control object, and fails the
+// test on any other key that is not an ALB log object.
 func readObjects(t *testing.T, cfg *Config, w *memWriter) []logObject {
 	t.Helper()
 	folderPattern := regexp.MustCompile(`^` + regexp.QuoteMeta(awsLogsPrefix(cfg)) +
 		`elasticloadbalancing/` + regexp.QuoteMeta(cfg.Region) + `/(\d{4}/\d{2}/\d{2})/([^/]+)$`)
 	var objects []logObject
 	for _, key := range w.order {
-		if key == awsLogsPrefix(cfg)+"ELBAccessLogTestFile" {
+		if key == awsLogsPrefix(cfg)+"ELBAccessLogTestFile" || strings.HasPrefix(key, TerminatorKeyPrefix) {
 			continue
 		}
 		m := folderPattern.FindStringSubmatch(key)
@@ -289,6 +289,8 @@ func TestRunDeterministic(t *testing.T) {
 	require.NoError(t, err)
 
 	assert.Equal(t, first.order, second.order, "objects written in another order")
+	assert.True(t, slices.ContainsFunc(first.order, func(key string) bool { return strings.HasPrefix(key, TerminatorKeyPrefix) }),
+		"no terminator objects to compare")
 	for _, key := range first.order {
 		assert.True(t, bytes.Equal(first.objects[key], second.objects[key]), "object differs: %s", key)
 	}
@@ -351,7 +353,7 @@ func TestRunSummaryMatchesObjects(t *testing.T) {
 	assert.Equal(t, tl.accessObjects, s.AccessObjects, "access objects")
 	assert.Equal(t, tl.connectionObjects, s.ConnectionObjects, "connection objects")
 	assert.Equal(t, 1, s.ControlObjects, "control objects")
-	assert.Equal(t, len(r.writer.objects), s.AccessObjects+s.ConnectionObjects+s.ControlObjects, "objects written")
+	assert.Equal(t, len(r.writer.objects), s.AccessObjects+s.ConnectionObjects+s.ControlObjects+terminatorObjects(s), "objects written")
 
 	assert.Equal(t, tl.accessLines, s.AccessLines, "well-formed access lines")
 	assert.Equal(t, tl.connectionLines, s.ConnectionLines, "well-formed connection lines")
@@ -484,7 +486,7 @@ func TestRunDeliveryFolderNearMidnight(t *testing.T) {
 	assert.Positive(t, skewed, "no object of 9 March was delivered into the 10 March folder")
 }
 
-func TestRunWeightZeroWritesOnlyControlObject(t *testing.T) {
+func TestRunWeightZeroWritesNoALBLogs(t *testing.T) {
 	cfg := testConfig()
 	cfg.ALBWeight = 0
 	cfg.Duration = 30 * time.Minute
@@ -492,7 +494,14 @@ func TestRunWeightZeroWritesOnlyControlObject(t *testing.T) {
 	s, err := Run(context.Background(), cfg, w)
 	require.NoError(t, err)
 
-	assert.Equal(t, []string{"AWSLogs/123456789012/ELBAccessLogTestFile"}, w.order)
+	var albKeys []string
+	for _, key := range w.order {
+		if !strings.HasPrefix(key, TerminatorKeyPrefix) {
+			albKeys = append(albKeys, key)
+		}
+	}
+	assert.Equal(t, []string{"AWSLogs/123456789012/ELBAccessLogTestFile"}, albKeys)
+	assert.Equal(t, len(w.order)-1, terminatorObjects(s), "terminator objects")
 	assert.Zero(t, s.AccessObjects)
 	assert.Zero(t, s.ConnectionObjects)
 	assert.Zero(t, s.ALB.Connections)
@@ -665,5 +674,5 @@ func TestRunIntoDirWriter(t *testing.T) {
 		return err
 	})
 	require.NoError(t, err)
-	assert.Equal(t, s.AccessObjects+s.ConnectionObjects+s.ControlObjects, files)
+	assert.Equal(t, s.AccessObjects+s.ConnectionObjects+s.ControlObjects+terminatorObjects(s), files)
 }

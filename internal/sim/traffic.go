@@ -265,7 +265,8 @@ type request struct {
 	route        uint8
 	id           uint32 // the resource id in the URL
 	received     int32
-	sent         int32
+	sent         int32 // bytes of the response, headers included
+	body         int32 // bytes of the response body; 0 when the ALB answered
 	trace        [2]uint64
 	traceSecond  int64 // Unix second in the Root part of the trace id
 }
@@ -493,6 +494,7 @@ func (g *generator) newRequest(c *client, created int64, seq int) request {
 		}
 		req.sent = int32(160+r.IntN(200)) + body
 	}
+	req.body = body
 
 	// The entry is written once the response is sent, so entries of
 	// concurrent requests can be a little out of time order.
