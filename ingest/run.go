@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"runtime"
 	"sort"
 	"sync"
@@ -166,8 +167,10 @@ type job struct {
 	src     Source
 	obj     Object
 	replace bool
-	// location is TerminatorOptions.Location, for terminator logs.
-	location *time.Location
+	// location and healthCheckSubnets are the TerminatorOptions fields of
+	// the same names, for terminator logs.
+	location           *time.Location
+	healthCheckSubnets []netip.Prefix
 }
 
 // Run lists every source, loads each object the manifest does not hold yet
@@ -197,8 +200,10 @@ func Run(ctx context.Context, st Store, sources []Source, opts Options) (Summary
 	sum := Summary{Failures: []Failure{}, Skipped: []string{}}
 	var jobs []job
 	var location *time.Location
+	var healthCheckSubnets []netip.Prefix
 	if opts.Terminator != nil {
 		location = opts.Terminator.Location
+		healthCheckSubnets = opts.Terminator.HealthCheckSubnets
 	}
 	// Overlapping sources, such as a folder and one of its subfolders, list
 	// some objects twice. A second job for one URI would write a second
@@ -226,12 +231,12 @@ func Run(ctx context.Context, st Store, sources []Source, opts Options) (Summary
 				sum.Skipped = append(sum.Skipped, o.URI)
 				log.Debug("object skipped: kind not parsed yet", "uri", o.URI, "kind", o.Kind)
 			case !seen:
-				jobs = append(jobs, job{src: src, obj: o, location: location})
+				jobs = append(jobs, job{src: src, obj: o, location: location, healthCheckSubnets: healthCheckSubnets})
 			case prev.ETag != o.ETag:
 				log.Info("object changed since it was loaded: reloading", "uri", o.URI)
-				jobs = append(jobs, job{src: src, obj: o, replace: true, location: location})
+				jobs = append(jobs, job{src: src, obj: o, replace: true, location: location, healthCheckSubnets: healthCheckSubnets})
 			case prev.ParserVersion < version && opts.Reparse:
-				jobs = append(jobs, job{src: src, obj: o, replace: true, location: location})
+				jobs = append(jobs, job{src: src, obj: o, replace: true, location: location, healthCheckSubnets: healthCheckSubnets})
 			case prev.ParserVersion < version:
 				c.Outdated++
 			default:
@@ -380,7 +385,7 @@ func readObject(ctx context.Context, l Loader, j job) (loadResult, error) {
 			}
 		}
 	case KindTerminatorNginx, KindTerminatorEnvoy, KindTerminatorHAProxy:
-		return readTerminator(ctx, l, o, body, j.location)
+		return readTerminator(ctx, l, o, body, j.location, j.healthCheckSubnets)
 	case KindNLB:
 		r := nlbtls.NewReader(body)
 		var rec nlbtls.Record

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -44,6 +45,10 @@ type TerminatorOptions struct {
 	// Location is the time zone of the timestamps that nginx error logs and
 	// HAProxy logs write in local time. Nil means UTC.
 	Location *time.Location
+	// HealthCheckSubnets are the subnets of the load balancer in front of
+	// the instances. Records from a client IP inside one of them are health
+	// checks (IsHealthCheck).
+	HealthCheckSubnets []netip.Prefix
 }
 
 // TerminatorKind returns the Kind of the logs of proxy, or "" for a proxy
@@ -130,7 +135,9 @@ type terminatorReader interface {
 // readTerminator passes every line of a terminator log to l: as a record, a
 // rejected line, or a skipped line when the reader reports it as unrelated
 // to TLS (nginx.ErrNotTLSFailure, haproxy.ErrSkip).
-func readTerminator(ctx context.Context, l Loader, o Object, body io.Reader, location *time.Location) (loadResult, error) {
+// Records that IsHealthCheck matches with healthCheckSubnets are marked as
+// health checks.
+func readTerminator(ctx context.Context, l Loader, o Object, body io.Reader, location *time.Location, healthCheckSubnets []netip.Prefix) (loadResult, error) {
 	var res loadResult
 	if o.Instance == "" {
 		return res, fmt.Errorf("load %s: missing instance name: the key contains no EC2 instance ID and no folder below the source, so pass --instance NAME", o.URI)
@@ -180,6 +187,9 @@ func readTerminator(ctx context.Context, l Loader, o Object, body io.Reader, loc
 			res.skipped++
 			l.Skip()
 			continue
+		}
+		if err == nil {
+			rec.HealthCheck = IsHealthCheck(rec.ClientIP, rec.UserAgent.String, healthCheckSubnets)
 		}
 		add := func() error { return l.Terminator(ctx, &rec, logName(&rec), r.Line()) }
 		if err := handle(ctx, l, err, r.Line(), r.Raw(), add, &res); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cutover-dev/cutover/ingest/outcome"
 	"github.com/cutover-dev/cutover/internal/sim"
 	"github.com/cutover-dev/cutover/internal/store"
 	"github.com/cutover-dev/cutover/internal/testutil/s3fake"
@@ -147,6 +148,50 @@ func TestIngestSimulatedTerminatorLogs(t *testing.T) {
 		assert.Equal(t, "nlb", queryJSON(t, db, "SELECT DISTINCT path"+where)[0]["path"])
 	}
 	assert.Equal(t, 0, count(t, db, "SELECT count(*) FROM rejected_lines"))
+}
+
+func TestHandshakesMatchSimulatorTruth(t *testing.T) {
+	dir := t.TempDir()
+	cfg := sim.DefaultConfig(time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC))
+	cfg.Duration = 30 * time.Minute
+	cfg.Clients = 60
+	cfg.ALBWeight = 50
+	truth, err := sim.Run(context.Background(), cfg, sim.DirWriter{Root: filepath.Join(dir, "logs")})
+	require.NoError(t, err)
+	db := filepath.Join(dir, "x.duckdb")
+
+	code, _, errOut := cutover(t, "ingest", filepath.Join(dir, "logs", "AWSLogs"), "--db", db)
+	require.Equal(t, 0, code, errOut)
+	args := []string{"ingest", "--terminator", "nginx", filepath.Join(dir, "logs", "terminators"), "--db", db}
+	for _, subnet := range cfg.NLBSubnets {
+		args = append(args, "--health-check-cidr", subnet)
+	}
+	code, _, errOut = cutover(t, args...)
+	require.Equal(t, 0, code, errOut)
+
+	want := map[string]int{}
+	for status, n := range truth.ConnectionsByStatus {
+		// The simulator writes certificate fields on every line except
+		// those of clients that sent no certificate.
+		hasCert := status != outcome.ALBUnmappedConnectionError
+		want["alb "+string(outcome.FromALB(status, hasCert))] += n
+	}
+	for _, term := range truth.Terminators {
+		for word, n := range term.ConnectionsByOutcome {
+			want["nlb "+word] += n
+		}
+	}
+	got := map[string]int{}
+	for _, row := range queryJSON(t, db, "SELECT path, coalesce(outcome, 'NULL') AS outcome, count(*) AS n FROM tls_handshakes GROUP BY ALL") {
+		got[row["path"].(string)+" "+row["outcome"].(string)] = int(row["n"].(float64))
+	}
+	assert.Equal(t, want, got)
+
+	healthChecks := 0
+	for _, term := range truth.Terminators {
+		healthChecks += term.HealthChecks
+	}
+	assert.Equal(t, healthChecks, count(t, db, "SELECT count(*) FROM terminator_tls WHERE health_check"))
 }
 
 func TestReparseReloadsOlderParserObjects(t *testing.T) {
@@ -526,6 +571,8 @@ func TestIngestTerminatorFlagErrors(t *testing.T) {
 		{[]string{"--terminator", "nginx", "--path", "gwlb"}, `invalid --path "gwlb"`},
 		{[]string{"--terminator", "nginx", "--log-timezone", "Mars/Olympus"}, `invalid --log-timezone "Mars/Olympus"`},
 		{[]string{"--instance", "web-1"}, "--instance applies only to --terminator logs"},
+		{[]string{"--terminator", "nginx", "--health-check-cidr", "10.0.21.0"}, `invalid --health-check-cidr "10.0.21.0"`},
+		{[]string{"--health-check-cidr", "10.0.21.0/24"}, "--health-check-cidr applies only to --terminator logs"},
 	} {
 		args := append([]string{"ingest", dir, "--db", filepath.Join(dir, "x.duckdb")}, tc.args...)
 		code, _, errOut := cutover(t, args...)

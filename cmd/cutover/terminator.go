@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/netip"
 	"time"
 	_ "time/tzdata" // --log-timezone on machines without a zoneinfo database
 
@@ -17,6 +18,7 @@ type terminatorFlags struct {
 	instance    string
 	trafficPath string
 	timezone    string
+	healthCheck []string
 }
 
 func (f *terminatorFlags) register(cmd *cobra.Command) {
@@ -28,13 +30,15 @@ func (f *terminatorFlags) register(cmd *cobra.Command) {
 		"traffic path the --terminator instances served: nlb or alb")
 	cmd.Flags().StringVar(&f.timezone, "log-timezone", "UTC",
 		"IANA time zone of the local times in nginx error logs and HAProxy logs, such as Europe/Berlin")
+	cmd.Flags().StringArrayVar(&f.healthCheck, "health-check-cidr", nil,
+		"CIDR of a subnet of the load balancer in front of the --terminator instances, such as 10.0.21.0/24; records from it are health checks (repeatable)")
 }
 
 // options returns the ingest options the flags set, or nil without
 // --terminator. The other flags need --terminator.
 func (f *terminatorFlags) options(cmd *cobra.Command) (*ingest.TerminatorOptions, error) {
 	if f.proxy == "" {
-		for _, name := range []string{"instance", "path", "log-timezone"} {
+		for _, name := range []string{"instance", "path", "log-timezone", "health-check-cidr"} {
 			if cmd.Flags().Changed(name) {
 				return nil, newUsageError("cutover ingest --help", "--%s applies only to --terminator logs: add --terminator nginx, envoy or haproxy", name)
 			}
@@ -52,5 +56,14 @@ func (f *terminatorFlags) options(cmd *cobra.Command) (*ingest.TerminatorOptions
 	if err != nil || f.timezone == "" {
 		return nil, newUsageError("cutover ingest --help", "invalid --log-timezone %q: expected an IANA time zone name such as UTC or Europe/Berlin", f.timezone)
 	}
-	return &ingest.TerminatorOptions{Proxy: proxy, Instance: f.instance, TrafficPath: f.trafficPath, Location: location}, nil
+	var subnets []netip.Prefix
+	for _, cidr := range f.healthCheck {
+		subnet, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			return nil, newUsageError("cutover ingest --help", "invalid --health-check-cidr %q: expected a CIDR such as 10.0.21.0/24", cidr)
+		}
+		subnets = append(subnets, subnet.Masked())
+	}
+	return &ingest.TerminatorOptions{Proxy: proxy, Instance: f.instance, TrafficPath: f.trafficPath, Location: location,
+		HealthCheckSubnets: subnets}, nil
 }

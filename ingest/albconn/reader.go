@@ -15,7 +15,7 @@ import (
 // ParserVersion is the version of the mapping from a log line to a Record.
 // Increase it with every change that would load the same line into different
 // values.
-const ParserVersion = 1
+const ParserVersion = 2
 
 // fieldNames lists the AWS names of the fields that this version maps to
 // Record fields, in log order.

@@ -100,4 +100,8 @@ type Record struct {
 	// Detail is further text the entry carried, such as the OpenSSL error
 	// of a failed handshake.
 	Detail sql.NullString
+
+	// HealthCheck marks a load balancer's health check rather than a client.
+	// The parsers leave it false, and ingest sets it (ingest.IsHealthCheck).
+	HealthCheck bool
 }

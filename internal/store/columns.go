@@ -13,7 +13,9 @@ import (
 
 	"github.com/cutover-dev/cutover/ingest/albaccess"
 	"github.com/cutover-dev/cutover/ingest/albconn"
+	"github.com/cutover-dev/cutover/ingest/identity"
 	"github.com/cutover-dev/cutover/ingest/nlbtls"
+	"github.com/cutover-dev/cutover/ingest/outcome"
 	"github.com/cutover-dev/cutover/ingest/terminator"
 )
 
@@ -98,6 +100,9 @@ var connectionSchema = arrow.NewSchema([]arrow.Field{
 	stringColumn("extra_fields"),
 	uriColumn("source_uri"),
 	column("source_line", arrow.PrimitiveTypes.Int32),
+	stringColumn("subject"),
+	stringColumn("serial"),
+	stringColumn("outcome"),
 }, nil)
 
 var nlbSchema = arrow.NewSchema([]arrow.Field{
@@ -166,6 +171,7 @@ var terminatorSchema = arrow.NewSchema([]arrow.Field{
 	stringColumn("detail"),
 	uriColumn("source_uri"),
 	column("source_line", arrow.PrimitiveTypes.Int32),
+	column("health_check", arrow.FixedWidthTypes.Boolean),
 }, nil)
 
 var rejectedSchema = arrow.NewSchema([]arrow.Field{
@@ -191,6 +197,7 @@ type batch struct {
 	int64s   []*fixedColumn[int64]
 	float64s []*fixedColumn[float64]
 	dicts    []*dictColumn
+	bools    []*boolColumn
 }
 
 func newBatch(schema *arrow.Schema) *batch {
@@ -202,6 +209,7 @@ func newBatch(schema *arrow.Schema) *batch {
 		int64s:   make([]*fixedColumn[int64], n),
 		float64s: make([]*fixedColumn[float64], n),
 		dicts:    make([]*dictColumn, n),
+		bools:    make([]*boolColumn, n),
 	}
 	for i, f := range schema.Fields() {
 		switch f.Type.ID() {
@@ -215,6 +223,8 @@ func newBatch(schema *arrow.Schema) *batch {
 			b.float64s[i] = &fixedColumn[float64]{}
 		case arrow.DICTIONARY:
 			b.dicts[i] = &dictColumn{}
+		case arrow.BOOL:
+			b.bools[i] = &boolColumn{}
 		default:
 			panic("store: no batch column for Arrow type " + f.Type.String())
 		}
@@ -265,6 +275,10 @@ func (b *batch) nullI64(i int, v sql.NullInt64) {
 
 func (b *batch) nullF64(i int, v sql.NullFloat64) {
 	b.float64s[i].append(b.rows, v.Float64, v.Valid)
+}
+
+func (b *batch) boolean(i int, v bool) {
+	b.bools[i].append(b.rows, v)
 }
 
 func (b *batch) appendAccess(uri string, r *albaccess.Record, line int) {
@@ -332,7 +346,26 @@ func (b *batch) appendConnection(uri string, r *albconn.Record, line int) {
 	b.optStr(17, r.Extra)
 	b.uri(18, uri)
 	b.i32(19, int32(line))
+	subject := canonicalOrNull(r.LeafClientCertSubject, identity.CanonicalDN)
+	serial := canonicalOrNull(r.LeafClientCertSerialNumber, identity.CanonicalSerial)
+	b.nullStr(20, subject)
+	b.nullStr(21, serial)
+	hasCert := subject.Valid || serial.Valid
+	b.optStr(22, string(outcome.FromALB(r.TLSVerifyStatus.String, hasCert)))
 	b.rows++
+}
+
+// canonicalOrNull returns the canonical form of raw by canonical, or NULL
+// when raw is NULL, empty or unreadable.
+func canonicalOrNull(raw sql.NullString, canonical func(string) (string, error)) sql.NullString {
+	if !raw.Valid {
+		return sql.NullString{}
+	}
+	v, err := canonical(raw.String)
+	if err != nil || v == "" {
+		return sql.NullString{}
+	}
+	return sql.NullString{String: v, Valid: true}
 }
 
 func (b *batch) appendNLB(uri string, r *nlbtls.Record, line int) {
@@ -402,6 +435,7 @@ func (b *batch) appendTerminator(uri, instance, path, log string, r *terminator.
 	b.nullStr(32, r.Detail)
 	b.uri(33, uri)
 	b.i32(34, int32(line))
+	b.boolean(35, r.HealthCheck)
 	b.rows++
 }
 
@@ -452,6 +486,8 @@ func (b *batch) take() arrow.RecordBatch {
 			data = b.float64s[i].take(f.Type, b.rows)
 		case b.dicts[i] != nil:
 			data = b.dicts[i].take(f.Type, b.rows)
+		case b.bools[i] != nil:
+			data = b.bools[i].take(b.rows)
 		}
 		cols[i] = array.MakeFromData(data)
 		data.Release()
@@ -467,7 +503,7 @@ func (b *batch) take() arrow.RecordBatch {
 // release drops the rows collected since the last take.
 func (b *batch) release() {
 	for i := range b.strings {
-		b.strings[i], b.int32s[i], b.int64s[i], b.float64s[i], b.dicts[i] = nil, nil, nil, nil, nil
+		b.strings[i], b.int32s[i], b.int64s[i], b.float64s[i], b.dicts[i], b.bools[i] = nil, nil, nil, nil, nil, nil
 	}
 	b.rows = 0
 }
@@ -689,5 +725,26 @@ func (c *dictColumn) take(t arrow.DataType, rows int) arrow.ArrayData {
 	data.SetDictionary(dict)
 	c.rowsHint = rows
 	c.indices = nil
+	return data
+}
+
+// boolColumn holds an Arrow boolean column without NULLs. Arrow packs its
+// values in a bitmap: bit i is set when row i is true.
+type boolColumn struct {
+	bits []byte
+}
+
+func (c *boolColumn) append(row int, v bool) {
+	if row%8 == 0 {
+		c.bits = append(c.bits, 0)
+	}
+	if v {
+		c.bits[row/8] |= 1 << (row % 8)
+	}
+}
+
+func (c *boolColumn) take(rows int) arrow.ArrayData {
+	data := array.NewData(arrow.FixedWidthTypes.Boolean, rows, []*memory.Buffer{nil, memory.NewBufferBytes(c.bits)}, nil, 0, 0)
+	c.bits = nil
 	return data
 }

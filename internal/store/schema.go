@@ -2,7 +2,7 @@ package store
 
 // SchemaVersion is the version of the tables below. Open upgrades an older
 // database by running the migrations after its version, in order.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // migrations[i] brings a database from version i to version i+1.
 var migrations = []string{
@@ -179,5 +179,146 @@ CREATE TABLE terminator_tls (
 	source_uri           VARCHAR NOT NULL,
 	source_line          INTEGER NOT NULL
 );
+`,
+	// Version 4: both paths in one shape. alb_connection gains the canonical
+	// client identity (package identity) and the outcome word (package
+	// outcome). Rows loaded before have NULL there until their objects are
+	// reloaded. terminator_tls gains health_check, true for a load
+	// balancer's health check. DuckDB cannot add a column with a NOT NULL
+	// constraint, so health_check relies on its default and on every insert
+	// setting it.
+	//
+	// View tls_handshakes has one row per connection attempt on either path,
+	// without health checks. On the NLB path a connection is:
+	//   - a kind 'handshake' row of Envoy (listener log) or HAProxy
+	//     (connection error log).
+	//   - an nginx error-log row of either kind, unless an access-log row
+	//     shows the same event: same instance, connection_id and client_ip,
+	//     times at most 2 seconds apart and, where both rows have them, the
+	//     same method and uri.
+	//   - the first kind 'request' row of each connection in the other logs:
+	//     connection_requests = 1 where it is logged, else the earliest row
+	//     per instance and connection_id, else every row, because without
+	//     either column a
+	//     connection cannot be told apart (HAProxy). Envoy request rows whose
+	//     connection has a listener-log row are left out, because that row
+	//     already counts the connection. An nginx request row without an
+	//     outcome takes the outcome of its error-log row.
+	//
+	// View requests has one row per request on either path, without health
+	// checks and without nginx error-log rows, which repeat access-log rows. upstream_header_seconds is the time until the backend's
+	// response headers: ALB target_processing_time, nginx
+	// $upstream_header_time.
+	`
+ALTER TABLE alb_connection ADD COLUMN subject VARCHAR;
+ALTER TABLE alb_connection ADD COLUMN serial VARCHAR;
+ALTER TABLE alb_connection ADD COLUMN outcome VARCHAR;
+ALTER TABLE terminator_tls ADD COLUMN health_check BOOLEAN DEFAULT false;
+
+CREATE OR REPLACE VIEW tls_handshakes AS
+WITH nlb AS (
+    SELECT * FROM terminator_tls WHERE path = 'nlb' AND health_check IS NOT TRUE
+),
+same_event AS (
+    SELECT
+        a.source_uri AS access_uri,
+        a.source_line AS access_line,
+        e.source_uri AS error_uri,
+        e.source_line AS error_line,
+        e.outcome AS error_outcome,
+        e.verify_raw AS error_verify_raw
+    FROM nlb AS a
+    JOIN nlb AS e
+        ON e.instance = a.instance
+        AND e.connection_id = a.connection_id
+        AND e.client_ip = a.client_ip
+        AND e.time BETWEEN a.time - INTERVAL 2 SECOND AND a.time + INTERVAL 2 SECOND
+        AND (a.method IS NULL OR e.method IS NULL OR a.method = e.method)
+        AND (a.uri IS NULL OR e.uri IS NULL OR a.uri = e.uri)
+    WHERE a.source = 'nginx' AND a.log = 'access' AND a.kind = 'request'
+        AND e.source = 'nginx' AND e.log = 'error'
+),
+error_of_access AS (
+    SELECT access_uri, access_line, min(error_outcome) AS outcome, min(error_verify_raw) AS verify_raw
+    FROM same_event
+    GROUP BY ALL
+),
+handshakes AS (
+    SELECT t.*
+    FROM nlb AS t
+    WHERE (t.kind = 'handshake' OR (t.source = 'nginx' AND t.log = 'error'))
+        AND NOT EXISTS (
+            SELECT 1 FROM same_event AS s WHERE s.error_uri = t.source_uri AND s.error_line = t.source_line
+        )
+),
+first_requests AS (
+    SELECT t.*
+    FROM nlb AS t
+    WHERE t.kind = 'request'
+        AND NOT (t.source = 'nginx' AND t.log = 'error')
+        AND NOT (t.source = 'envoy' AND EXISTS (
+            SELECT 1 FROM nlb AS h
+            WHERE h.source = 'envoy' AND h.kind = 'handshake'
+                AND h.instance = t.instance AND h.connection_id = t.connection_id
+        ))
+    QUALIFY CASE
+        WHEN t.connection_requests IS NOT NULL THEN t.connection_requests = 1
+        WHEN t.connection_id IS NULL THEN true
+        ELSE row_number() OVER (
+            PARTITION BY t.instance, t.connection_id ORDER BY t.time, t.source_uri, t.source_line) = 1
+    END
+)
+SELECT
+    'alb' AS path,
+    c.time,
+    coalesce(c.elb, o.load_balancer) AS instance_or_elb,
+    c.client_ip,
+    c.subject,
+    c.serial,
+    c.outcome,
+    c.tls_verify_status AS reason_raw,
+    c.tls_protocol,
+    c.tls_handshake_latency AS handshake_seconds,
+    c.source_uri,
+    c.source_line
+FROM alb_connection AS c
+LEFT JOIN objects AS o ON o.uri = c.source_uri
+UNION ALL
+SELECT
+    'nlb', time, instance, client_ip, subject, serial, outcome, verify_raw,
+    tls_protocol, handshake_time, source_uri, source_line
+FROM handshakes
+UNION ALL
+SELECT
+    'nlb', r.time, r.instance, r.client_ip, r.subject, r.serial,
+    coalesce(r.outcome, e.outcome), coalesce(r.verify_raw, e.verify_raw),
+    r.tls_protocol, r.handshake_time, r.source_uri, r.source_line
+FROM first_requests AS r
+LEFT JOIN error_of_access AS e ON e.access_uri = r.source_uri AND e.access_line = r.source_line;
+
+CREATE OR REPLACE VIEW requests AS
+SELECT
+    'alb' AS path,
+    a.time,
+    a.elb AS instance_or_elb,
+    a.client_ip,
+    c.subject,
+    c.serial,
+    c.outcome,
+    a.request_verb AS method,
+    a.request_url AS uri,
+    a.elb_status_code AS status,
+    a.target_status_code AS target_status,
+    a.target_processing_time AS upstream_header_seconds,
+    a.source_uri,
+    a.source_line
+FROM alb_access AS a
+LEFT JOIN alb_connection AS c ON c.conn_trace_id = a.conn_trace_id
+UNION ALL
+SELECT
+    'nlb', time, instance, client_ip, subject, serial, outcome, method, uri,
+    status, NULL, upstream_header_time, source_uri, source_line
+FROM terminator_tls
+WHERE path = 'nlb' AND kind = 'request' AND log <> 'error' AND health_check IS NOT TRUE;
 `,
 }
