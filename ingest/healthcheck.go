@@ -19,10 +19,16 @@ func IsHealthCheck(clientIP, userAgent string, subnets []netip.Prefix) bool {
 	if strings.HasPrefix(userAgent, HealthCheckUserAgentPrefix) {
 		return true
 	}
+	return inSubnets(clientIP, subnets)
+}
+
+// inSubnets reports whether ip is an address inside one of subnets. An
+// IPv4-mapped IPv6 address matches the IPv4 prefixes.
+func inSubnets(ip string, subnets []netip.Prefix) bool {
 	if len(subnets) == 0 {
 		return false
 	}
-	addr, err := netip.ParseAddr(clientIP)
+	addr, err := netip.ParseAddr(ip)
 	if err != nil {
 		return false
 	}

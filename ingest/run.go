@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/netip"
 	"runtime"
 	"sort"
 	"sync"
@@ -167,10 +166,8 @@ type job struct {
 	src     Source
 	obj     Object
 	replace bool
-	// location and healthCheckSubnets are the TerminatorOptions fields of
-	// the same names, for terminator logs.
-	location           *time.Location
-	healthCheckSubnets []netip.Prefix
+	// terminator is Options.Terminator, for terminator logs.
+	terminator *TerminatorOptions
 }
 
 // Run lists every source, loads each object the manifest does not hold yet
@@ -199,12 +196,6 @@ func Run(ctx context.Context, st Store, sources []Source, opts Options) (Summary
 	}
 	sum := Summary{Failures: []Failure{}, Skipped: []string{}}
 	var jobs []job
-	var location *time.Location
-	var healthCheckSubnets []netip.Prefix
-	if opts.Terminator != nil {
-		location = opts.Terminator.Location
-		healthCheckSubnets = opts.Terminator.HealthCheckSubnets
-	}
 	// Overlapping sources, such as a folder and one of its subfolders, list
 	// some objects twice. A second job for one URI would write a second
 	// manifest row for it, and the store would then fail the whole group
@@ -231,12 +222,12 @@ func Run(ctx context.Context, st Store, sources []Source, opts Options) (Summary
 				sum.Skipped = append(sum.Skipped, o.URI)
 				log.Debug("object skipped: kind not parsed yet", "uri", o.URI, "kind", o.Kind)
 			case !seen:
-				jobs = append(jobs, job{src: src, obj: o, location: location, healthCheckSubnets: healthCheckSubnets})
+				jobs = append(jobs, job{src: src, obj: o, terminator: opts.Terminator})
 			case prev.ETag != o.ETag:
 				log.Info("object changed since it was loaded: reloading", "uri", o.URI)
-				jobs = append(jobs, job{src: src, obj: o, replace: true, location: location, healthCheckSubnets: healthCheckSubnets})
+				jobs = append(jobs, job{src: src, obj: o, replace: true, terminator: opts.Terminator})
 			case prev.ParserVersion < version && opts.Reparse:
-				jobs = append(jobs, job{src: src, obj: o, replace: true, location: location, healthCheckSubnets: healthCheckSubnets})
+				jobs = append(jobs, job{src: src, obj: o, replace: true, terminator: opts.Terminator})
 			case prev.ParserVersion < version:
 				c.Outdated++
 			default:
@@ -385,7 +376,7 @@ func readObject(ctx context.Context, l Loader, j job) (loadResult, error) {
 			}
 		}
 	case KindTerminatorNginx, KindTerminatorEnvoy, KindTerminatorHAProxy:
-		return readTerminator(ctx, l, o, body, j.location, j.healthCheckSubnets)
+		return readTerminator(ctx, l, o, body, j.terminator)
 	case KindNLB:
 		r := nlbtls.NewReader(body)
 		var rec nlbtls.Record

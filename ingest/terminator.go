@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -49,6 +50,34 @@ type TerminatorOptions struct {
 	// the instances. Records from a client IP inside one of them are health
 	// checks (IsHealthCheck).
 	HealthCheckSubnets []netip.Prefix
+	// ALBNodeSubnets are the subnets of an ALB that also sends traffic to
+	// instances whose logs load with TrafficPathNLB. A record from inside
+	// one of them came through the ALB (SplitALBRecord).
+	ALBNodeSubnets []netip.Prefix
+}
+
+// SplitALBRecord marks a record from an ALB node as the ALB path: the ALB
+// connects to its targets from its own nodes' addresses and passes the
+// client's address as the last entry of X-Forwarded-For. The node's address
+// moves to ProxyIP and the client's to ClientIP, whose port is then unknown.
+// A record without a usable X-Forwarded-For, such as the ALB's own health
+// check, keeps the node as its client.
+func SplitALBRecord(rec *terminator.Record, albNodeSubnets []netip.Prefix) {
+	if !inSubnets(rec.ClientIP, albNodeSubnets) {
+		return
+	}
+	rec.TrafficPath = TrafficPathALB
+	if !rec.ForwardedFor.Valid {
+		return
+	}
+	list := strings.Split(rec.ForwardedFor.String, ",")
+	client, err := netip.ParseAddr(strings.TrimSpace(list[len(list)-1]))
+	if err != nil {
+		return
+	}
+	rec.ProxyIP = sql.NullString{String: rec.ClientIP, Valid: true}
+	rec.ClientIP = client.String()
+	rec.ClientPort = sql.NullInt32{}
 }
 
 // TerminatorKind returns the Kind of the logs of proxy, or "" for a proxy
@@ -135,10 +164,14 @@ type terminatorReader interface {
 // readTerminator passes every line of a terminator log to l: as a record, a
 // rejected line, or a skipped line when the reader reports it as unrelated
 // to TLS (nginx.ErrNotTLSFailure, haproxy.ErrSkip).
-// Records that IsHealthCheck matches with healthCheckSubnets are marked as
-// health checks.
-func readTerminator(ctx context.Context, l Loader, o Object, body io.Reader, location *time.Location, healthCheckSubnets []netip.Prefix) (loadResult, error) {
+// Records that IsHealthCheck matches are marked as health checks, and
+// records from ALB nodes are split by SplitALBRecord.
+func readTerminator(ctx context.Context, l Loader, o Object, body io.Reader, opts *TerminatorOptions) (loadResult, error) {
 	var res loadResult
+	if opts == nil {
+		opts = &TerminatorOptions{}
+	}
+	location := opts.Location
 	if o.Instance == "" {
 		return res, fmt.Errorf("load %s: missing instance name: the key contains no EC2 instance ID and no folder below the source, so pass --instance NAME", o.URI)
 	}
@@ -189,7 +222,8 @@ func readTerminator(ctx context.Context, l Loader, o Object, body io.Reader, loc
 			continue
 		}
 		if err == nil {
-			rec.HealthCheck = IsHealthCheck(rec.ClientIP, rec.UserAgent.String, healthCheckSubnets)
+			rec.HealthCheck = IsHealthCheck(rec.ClientIP, rec.UserAgent.String, opts.HealthCheckSubnets)
+			SplitALBRecord(&rec, opts.ALBNodeSubnets)
 		}
 		add := func() error { return l.Terminator(ctx, &rec, logName(&rec), r.Line()) }
 		if err := handle(ctx, l, err, r.Line(), r.Raw(), add, &res); err != nil {

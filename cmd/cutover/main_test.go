@@ -573,6 +573,8 @@ func TestIngestTerminatorFlagErrors(t *testing.T) {
 		{[]string{"--instance", "web-1"}, "--instance applies only to --terminator logs"},
 		{[]string{"--terminator", "nginx", "--health-check-cidr", "10.0.21.0"}, `invalid --health-check-cidr "10.0.21.0"`},
 		{[]string{"--health-check-cidr", "10.0.21.0/24"}, "--health-check-cidr applies only to --terminator logs"},
+		{[]string{"--terminator", "nginx", "--alb-node-cidr", "alb"}, `invalid --alb-node-cidr "alb"`},
+		{[]string{"--alb-node-cidr", "10.0.1.0/24"}, "--alb-node-cidr applies only to --terminator logs"},
 	} {
 		args := append([]string{"ingest", dir, "--db", filepath.Join(dir, "x.duckdb")}, tc.args...)
 		code, _, errOut := cutover(t, args...)

@@ -19,6 +19,7 @@ type terminatorFlags struct {
 	trafficPath string
 	timezone    string
 	healthCheck []string
+	albNodes    []string
 }
 
 func (f *terminatorFlags) register(cmd *cobra.Command) {
@@ -32,13 +33,15 @@ func (f *terminatorFlags) register(cmd *cobra.Command) {
 		"IANA time zone of the local times in nginx error logs and HAProxy logs, such as Europe/Berlin")
 	cmd.Flags().StringArrayVar(&f.healthCheck, "health-check-cidr", nil,
 		"CIDR of a subnet of the load balancer in front of the --terminator instances, such as 10.0.21.0/24; records from it are health checks (repeatable)")
+	cmd.Flags().StringArrayVar(&f.albNodes, "alb-node-cidr", nil,
+		"CIDR of an ALB subnet, for instances that serve both load balancers: records from it are the ALB path, with the client taken from X-Forwarded-For (repeatable)")
 }
 
 // options returns the ingest options the flags set, or nil without
 // --terminator. The other flags need --terminator.
 func (f *terminatorFlags) options(cmd *cobra.Command) (*ingest.TerminatorOptions, error) {
 	if f.proxy == "" {
-		for _, name := range []string{"instance", "path", "log-timezone", "health-check-cidr"} {
+		for _, name := range []string{"instance", "path", "log-timezone", "health-check-cidr", "alb-node-cidr"} {
 			if cmd.Flags().Changed(name) {
 				return nil, newUsageError("cutover ingest --help", "--%s applies only to --terminator logs: add --terminator nginx, envoy or haproxy", name)
 			}
@@ -56,14 +59,27 @@ func (f *terminatorFlags) options(cmd *cobra.Command) (*ingest.TerminatorOptions
 	if err != nil || f.timezone == "" {
 		return nil, newUsageError("cutover ingest --help", "invalid --log-timezone %q: expected an IANA time zone name such as UTC or Europe/Berlin", f.timezone)
 	}
+	subnets, err := parseCIDRs("health-check-cidr", f.healthCheck)
+	if err != nil {
+		return nil, err
+	}
+	albNodes, err := parseCIDRs("alb-node-cidr", f.albNodes)
+	if err != nil {
+		return nil, err
+	}
+	return &ingest.TerminatorOptions{Proxy: proxy, Instance: f.instance, TrafficPath: f.trafficPath, Location: location,
+		HealthCheckSubnets: subnets, ALBNodeSubnets: albNodes}, nil
+}
+
+// parseCIDRs parses the values of the flag named flag.
+func parseCIDRs(flag string, values []string) ([]netip.Prefix, error) {
 	var subnets []netip.Prefix
-	for _, cidr := range f.healthCheck {
+	for _, cidr := range values {
 		subnet, err := netip.ParsePrefix(cidr)
 		if err != nil {
-			return nil, newUsageError("cutover ingest --help", "invalid --health-check-cidr %q: expected a CIDR such as 10.0.21.0/24", cidr)
+			return nil, newUsageError("cutover ingest --help", "invalid --%s %q: expected a CIDR such as 10.0.21.0/24", flag, cidr)
 		}
 		subnets = append(subnets, subnet.Masked())
 	}
-	return &ingest.TerminatorOptions{Proxy: proxy, Instance: f.instance, TrafficPath: f.trafficPath, Location: location,
-		HealthCheckSubnets: subnets}, nil
+	return subnets, nil
 }

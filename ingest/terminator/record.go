@@ -101,6 +101,13 @@ type Record struct {
 	// of a failed handshake.
 	Detail sql.NullString
 
+	// TrafficPath is "alb" for a record that came through the ALB to an
+	// instance that serves both load balancers, and "" when the record's
+	// path is the one its whole log was loaded with. ProxyIP is then the ALB
+	// node's address, and ClientIP the client's, from ForwardedFor.
+	TrafficPath string
+	ProxyIP     sql.NullString
+
 	// HealthCheck marks a load balancer's health check rather than a client.
 	// The parsers leave it false, and ingest sets it (ingest.IsHealthCheck).
 	HealthCheck bool

@@ -172,6 +172,7 @@ var terminatorSchema = arrow.NewSchema([]arrow.Field{
 	uriColumn("source_uri"),
 	column("source_line", arrow.PrimitiveTypes.Int32),
 	column("health_check", arrow.FixedWidthTypes.Boolean),
+	stringColumn("proxy_ip"),
 }, nil)
 
 var rejectedSchema = arrow.NewSchema([]arrow.Field{
@@ -436,6 +437,7 @@ func (b *batch) appendTerminator(uri, instance, path, log string, r *terminator.
 	b.uri(33, uri)
 	b.i32(34, int32(line))
 	b.boolean(35, r.HealthCheck)
+	b.nullStr(36, r.ProxyIP)
 	b.rows++
 }
 

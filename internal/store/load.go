@@ -260,7 +260,11 @@ func (l *Load) Terminator(ctx context.Context, r *terminator.Record, log string,
 	if l.table != "terminator_tls" {
 		return fmt.Errorf("load %s: terminator record in a %s object", l.obj.URI, l.obj.Kind)
 	}
-	l.rows.appendTerminator(l.obj.URI, l.obj.Instance, l.obj.TrafficPath, log, r, line)
+	path := l.obj.TrafficPath
+	if r.TrafficPath != "" {
+		path = r.TrafficPath
+	}
+	l.rows.appendTerminator(l.obj.URI, l.obj.Instance, path, log, r, line)
 	l.rowCount++
 	return l.flushIfFull(ctx)
 }

@@ -2,7 +2,7 @@ package store
 
 // SchemaVersion is the version of the tables below. Open upgrades an older
 // database by running the migrations after its version, in order.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // migrations[i] brings a database from version i to version i+1.
 var migrations = []string{
@@ -320,5 +320,13 @@ SELECT
     status, NULL, upstream_header_time, source_uri, source_line
 FROM terminator_tls
 WHERE path = 'nlb' AND kind = 'request' AND log <> 'error' AND health_check IS NOT TRUE;
+`,
+
+	// Version 5: terminator_tls gains proxy_ip, the ALB node's address of a
+	// record that came through the ALB to an instance serving both load
+	// balancers; client_ip then holds the client's address from
+	// X-Forwarded-For.
+	`
+ALTER TABLE terminator_tls ADD COLUMN proxy_ip VARCHAR;
 `,
 }

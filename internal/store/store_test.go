@@ -533,7 +533,7 @@ func TestOpenUpgradesVersion1(t *testing.T) {
 
 	res, err := db.Query(ctx, "SELECT list(version ORDER BY version) FROM schema_version")
 	require.NoError(t, err)
-	assert.Equal(t, []any{int32(1), int32(2), int32(3), int32(4)}, res.Rows[0][0])
+	assert.Equal(t, []any{int32(1), int32(2), int32(3), int32(4), int32(5)}, res.Rows[0][0])
 	res, err = db.Query(ctx, `SELECT (SELECT count(*) FROM nlb_tls), (SELECT count(*) FROM objects),
 		(SELECT client_ip FROM alb_access)`)
 	require.NoError(t, err)
@@ -724,7 +724,7 @@ func TestOpenUpgradesVersion2(t *testing.T) {
 
 	res, err := db.Query(ctx, "SELECT list(version ORDER BY version) FROM schema_version")
 	require.NoError(t, err)
-	assert.Equal(t, []any{int32(1), int32(2), int32(3), int32(4)}, res.Rows[0][0])
+	assert.Equal(t, []any{int32(1), int32(2), int32(3), int32(4), int32(5)}, res.Rows[0][0])
 	res, err = db.Query(ctx, `SELECT (SELECT count(*) FROM terminator_tls), (SELECT skipped_lines FROM objects),
 		(SELECT client_ip FROM nlb_tls)`)
 	require.NoError(t, err)
@@ -742,4 +742,23 @@ func TestOpenUpgradesVersion2(t *testing.T) {
 	res, err = db.Query(ctx, "SELECT count(*), (SELECT skipped_lines FROM objects WHERE uri = '/logs/web-1/error.log') FROM terminator_tls")
 	require.NoError(t, err)
 	assert.Equal(t, []any{int64(1), int64(1)}, res.Rows[0])
+}
+
+func TestLoadTerminatorRecordPathOverride(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	viaALB := terminator.Record{Source: terminator.SourceNginx, Kind: terminator.KindRequest,
+		Time: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC), ClientIP: "203.0.113.9", TrafficPath: "alb",
+		ProxyIP: sql.NullString{String: "10.0.1.25", Valid: true}}
+	viaNLB := terminator.Record{Source: terminator.SourceNginx, Kind: terminator.KindRequest,
+		Time: time.Date(2026, 12, 3, 10, 0, 1, 0, time.UTC), ClientIP: "198.51.100.7"}
+	_, err := load(t, db, Object{URI: "/logs/web-1/access.log", ETag: "e", Kind: "terminator_nginx", ParserVersion: 1,
+		Instance: "web-1", TrafficPath: "nlb"}, false, func(ctx context.Context, l *Load) {
+		require.NoError(t, l.Terminator(ctx, &viaALB, "access", 1))
+		require.NoError(t, l.Terminator(ctx, &viaNLB, "access", 2))
+	})
+	require.NoError(t, err)
+	res, err := db.Query(ctx, "SELECT path, client_ip, proxy_ip FROM terminator_tls ORDER BY source_line")
+	require.NoError(t, err)
+	assert.Equal(t, [][]any{{"alb", "203.0.113.9", "10.0.1.25"}, {"nlb", "198.51.100.7", nil}}, res.Rows)
 }
