@@ -5,8 +5,9 @@
 -- access-log row of the same instance has its connection_id and client_ip,
 -- a time at most 2 seconds apart and, where both rows have them, its method
 -- and uri. An access-log row without an outcome (plain HTTP on the TLS port)
--- takes the outcome of its error-log row. A NULL outcome is an entry that
--- says nothing about verification.
+-- takes the outcome of its error-log row. Health checks are left out, with
+-- the error-log rows of their events. A NULL outcome is an entry that says
+-- nothing about verification.
 WITH same_event AS (
     SELECT
         a.source_uri AS access_uri,
@@ -34,7 +35,7 @@ events AS (
     SELECT t.instance, t.path, coalesce(t.outcome, o.outcome) AS outcome
     FROM terminator_tls AS t
     LEFT JOIN error_outcome AS o ON o.access_uri = t.source_uri AND o.access_line = t.source_line
-    WHERE NOT EXISTS (
+    WHERE t.health_check IS NOT TRUE AND NOT EXISTS (
         SELECT 1 FROM same_event AS s WHERE s.error_uri = t.source_uri AND s.error_line = t.source_line
     )
 )

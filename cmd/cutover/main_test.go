@@ -556,7 +556,7 @@ func TestIngestNginxTerminatorLogs(t *testing.T) {
 		"web-1,nlb,expired,1\n"+
 		"web-1,nlb,handshake_error,6\n"+
 		"web-1,nlb,incompatible,2\n"+
-		"web-1,nlb,no_cert,2\n"+
+		"web-1,nlb,no_cert,1\n"+ // the ELB-HealthChecker request is left out
 		"web-1,nlb,ok,6\n"+
 		"web-1,nlb,untrusted,1\n", out)
 }

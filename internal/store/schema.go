@@ -2,7 +2,7 @@ package store
 
 // SchemaVersion is the version of the tables below. Open upgrades an older
 // database by running the migrations after its version, in order.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // migrations[i] brings a database from version i to version i+1.
 var migrations = []string{
@@ -215,9 +215,33 @@ ALTER TABLE alb_connection ADD COLUMN serial VARCHAR;
 ALTER TABLE alb_connection ADD COLUMN outcome VARCHAR;
 ALTER TABLE terminator_tls ADD COLUMN health_check BOOLEAN DEFAULT false;
 
+` + viewsSQL,
+
+	// Version 5: terminator_tls gains proxy_ip, the ALB node's address of a
+	// record that came through the ALB to an instance serving both load
+	// balancers; client_ip then holds the client's address from
+	// X-Forwarded-For.
+	`
+ALTER TABLE terminator_tls ADD COLUMN proxy_ip VARCHAR;
+`,
+
+	// Version 6: the views again, because an nginx error-log line whose
+	// access-log line is a health check (known by its user agent) counted as
+	// a connection. Views hold no data, so every version that changes them
+	// creates them anew from viewsSQL.
+	viewsSQL,
+}
+
+// viewsSQL creates the views tls_handshakes and requests as migration 4
+// describes them. The health checks' own rows are left out, and so is the
+// error-log line of an nginx event whose access-log line is a health check.
+const viewsSQL = `
 CREATE OR REPLACE VIEW tls_handshakes AS
-WITH nlb AS (
-    SELECT * FROM terminator_tls WHERE path = 'nlb' AND health_check IS NOT TRUE
+WITH nlb_all AS (
+    SELECT * FROM terminator_tls WHERE path = 'nlb'
+),
+nlb AS (
+    SELECT * FROM nlb_all WHERE health_check IS NOT TRUE
 ),
 same_event AS (
     SELECT
@@ -227,8 +251,8 @@ same_event AS (
         e.source_line AS error_line,
         e.outcome AS error_outcome,
         e.verify_raw AS error_verify_raw
-    FROM nlb AS a
-    JOIN nlb AS e
+    FROM nlb_all AS a
+    JOIN nlb_all AS e
         ON e.instance = a.instance
         AND e.connection_id = a.connection_id
         AND e.client_ip = a.client_ip
@@ -320,13 +344,4 @@ SELECT
     status, NULL, upstream_header_time, source_uri, source_line
 FROM terminator_tls
 WHERE path = 'nlb' AND kind = 'request' AND log <> 'error' AND health_check IS NOT TRUE;
-`,
-
-	// Version 5: terminator_tls gains proxy_ip, the ALB node's address of a
-	// record that came through the ALB to an instance serving both load
-	// balancers; client_ip then holds the client's address from
-	// X-Forwarded-For.
-	`
-ALTER TABLE terminator_tls ADD COLUMN proxy_ip VARCHAR;
-`,
-}
+`
