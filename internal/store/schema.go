@@ -2,7 +2,7 @@ package store
 
 // SchemaVersion is the version of the tables below. Open upgrades an older
 // database by running the migrations after its version, in order.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // migrations[i] brings a database from version i to version i+1.
 var migrations = []string{
@@ -230,6 +230,11 @@ ALTER TABLE terminator_tls ADD COLUMN proxy_ip VARCHAR;
 	// a connection. Views hold no data, so every version that changes them
 	// creates them anew from viewsSQL.
 	viewsSQL,
+
+	// Version 7: the views again, so that tls_handshakes names a load
+	// balancer whose connection log lacks the elb field as app/name/id, the
+	// form the field has, rather than the name.id of its object keys.
+	viewsSQL,
 }
 
 // viewsSQL creates the views tls_handshakes and requests as migration 4
@@ -295,7 +300,7 @@ first_requests AS (
 SELECT
     'alb' AS path,
     c.time,
-    coalesce(c.elb, o.load_balancer) AS instance_or_elb,
+    coalesce(c.elb, 'app/' || replace(o.load_balancer, '.', '/')) AS instance_or_elb,
     c.client_ip,
     c.subject,
     c.serial,

@@ -110,7 +110,7 @@ func TestViewsBothPaths(t *testing.T) {
 	ok.ConnTraceID = validString("TID_ok")
 	expired := sampleConnection()
 	expired.TLSVerifyStatus = validString("Failed:ClientCertExpired")
-	_, err := load(t, db, Object{URI: "/logs/conn.log", ETag: "x", Kind: "alb_connection", ParserVersion: 2, LoadBalancer: "app/shop/1"}, false,
+	_, err := load(t, db, Object{URI: "/logs/conn.log", ETag: "x", Kind: "alb_connection", ParserVersion: 2, LoadBalancer: "shop.1"}, false,
 		func(ctx context.Context, l *Load) {
 			require.NoError(t, l.Connection(ctx, &ok, 1))
 			require.NoError(t, l.Connection(ctx, &expired, 2))
@@ -190,7 +190,7 @@ func TestViewsBothPaths(t *testing.T) {
 
 	res, err = db.Query(ctx, `SELECT DISTINCT instance_or_elb FROM tls_handshakes WHERE path = 'alb'`)
 	require.NoError(t, err)
-	assert.Equal(t, [][]any{{"app/shop/1"}}, res.Rows, "load balancer from the manifest")
+	assert.Equal(t, [][]any{{"app/shop/1"}}, res.Rows, "load balancer from the object key, in the elb field's form")
 
 	res, err = db.Query(ctx, `SELECT path, count(*)::INTEGER, count(outcome)::INTEGER FROM requests GROUP BY ALL ORDER BY ALL`)
 	require.NoError(t, err)
