@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/cutover-dev/cutover/ingest/elblog"
 )
@@ -90,6 +89,7 @@ func fieldName(n int) string {
 type Reader struct {
 	lines  *elblog.LineReader
 	fields []elblog.Field // reused by every Read
+	values []string       // the fields' values, reused by every Read
 	raw    string
 	err    error // the final error, once the input has ended or failed
 }
@@ -100,6 +100,7 @@ func NewReader(r io.Reader) *Reader {
 	return &Reader{
 		lines:  elblog.NewLineReader(r),
 		fields: make([]elblog.Field, 0, knownFields+4),
+		values: make([]string, 0, knownFields),
 	}
 }
 
@@ -153,14 +154,18 @@ func (r *Reader) parse(line string, rec *Record) error {
 		return err
 	}
 
-	p := fieldParser{fields: fields, line: r.Line()}
+	r.values = r.values[:0]
+	for _, f := range fields {
+		r.values = append(r.values, f.Value)
+	}
+	p := fieldParser{elblog.Fields{Values: r.values, Line: r.Line(), Name: fieldName}}
 
 	// Fields 1 to 5: who talked to whom, and when.
-	rec.Type = p.required(fieldType)
-	rec.Time = p.requiredTime(fieldTime)
-	rec.ELB = p.required(fieldELB)
-	rec.ClientIP, rec.ClientPort = p.client(fieldClient)
-	rec.TargetIP, rec.TargetPort = p.hostPort(fieldTarget)
+	rec.Type = p.Required(fieldType)
+	rec.Time = p.RequiredTime(fieldTime)
+	rec.ELB = p.Required(fieldELB)
+	rec.ClientIP, rec.ClientPort = p.Client(fieldClient)
+	rec.TargetIP, rec.TargetPort = p.HostPort(fieldTarget)
 
 	// Fields 6 to 12: timings, status codes and sizes.
 	rec.RequestProcessingTime = p.seconds(fieldRequestProcessingTime)
@@ -172,32 +177,32 @@ func (r *Reader) parse(line string, rec *Record) error {
 	rec.SentBytes = p.byteCount(fieldSentBytes)
 
 	// Fields 13 to 18, present in every line.
-	rec.RequestVerb, rec.RequestURL, rec.RequestProto = splitRequest(p.optional(fieldRequest))
-	rec.UserAgent = p.nullString(fieldUserAgent)
-	rec.SSLCipher = p.nullString(fieldSSLCipher)
-	rec.SSLProtocol = p.nullString(fieldSSLProtocol)
-	rec.TargetGroupARN = p.nullString(fieldTargetGroupARN)
-	rec.TraceID = p.nullString(fieldTraceID)
+	rec.RequestVerb, rec.RequestURL, rec.RequestProto = splitRequest(p.Optional(fieldRequest))
+	rec.UserAgent = p.NullString(fieldUserAgent)
+	rec.SSLCipher = p.NullString(fieldSSLCipher)
+	rec.SSLProtocol = p.NullString(fieldSSLProtocol)
+	rec.TargetGroupARN = p.NullString(fieldTargetGroupARN)
+	rec.TraceID = p.NullString(fieldTraceID)
 
 	// Fields 19 to 33, appended over the years: older lines lack them.
-	rec.DomainName = p.nullString(fieldDomainName)
-	rec.ChosenCertARN = p.nullString(fieldChosenCertARN)
+	rec.DomainName = p.NullString(fieldDomainName)
+	rec.ChosenCertARN = p.NullString(fieldChosenCertARN)
 	rec.MatchedRulePriority = p.rulePriority(fieldMatchedRulePriority)
-	rec.RequestCreationTime = p.nullTime(fieldRequestCreationTime)
-	rec.ActionsExecuted = p.nullString(fieldActionsExecuted)
-	rec.RedirectURL = p.nullString(fieldRedirectURL)
-	rec.ErrorReason = p.nullString(fieldErrorReason)
-	rec.TargetPortList = p.nullString(fieldTargetPortList)
-	rec.TargetStatusCodeList = p.nullString(fieldTargetStatusCodeList)
-	rec.Classification = p.nullString(fieldClassification)
-	rec.ClassificationReason = p.nullString(fieldClassificationReason)
-	rec.ConnTraceID = p.nullString(fieldConnTraceID)
-	rec.TransformedHost = p.nullString(fieldTransformedHost)
-	rec.TransformedURI = p.nullString(fieldTransformedURI)
-	rec.RequestTransformStatus = p.nullString(fieldRequestTransformStatus)
+	rec.RequestCreationTime = p.NullTime(fieldRequestCreationTime)
+	rec.ActionsExecuted = p.NullString(fieldActionsExecuted)
+	rec.RedirectURL = p.NullString(fieldRedirectURL)
+	rec.ErrorReason = p.NullString(fieldErrorReason)
+	rec.TargetPortList = p.NullString(fieldTargetPortList)
+	rec.TargetStatusCodeList = p.NullString(fieldTargetStatusCodeList)
+	rec.Classification = p.NullString(fieldClassification)
+	rec.ClassificationReason = p.NullString(fieldClassificationReason)
+	rec.ConnTraceID = p.NullString(fieldConnTraceID)
+	rec.TransformedHost = p.NullString(fieldTransformedHost)
+	rec.TransformedURI = p.NullString(fieldTransformedURI)
+	rec.RequestTransformStatus = p.NullString(fieldRequestTransformStatus)
 
 	rec.Extra = extra
-	return p.err
+	return p.Err
 }
 
 // split splits line into its known fields and the raw text of the fields
@@ -316,118 +321,21 @@ func part(v string) sql.NullString {
 	return sql.NullString{String: v, Valid: true}
 }
 
-// fieldParser converts the fields of one line. It keeps the first error, so
-// the steps of parse need no error checks of their own, and once it has an
-// error every method returns a zero value.
+// fieldParser adds this format's value types to elblog.Fields.
 type fieldParser struct {
-	fields []elblog.Field
-	line   int
-	err    error
-}
-
-// optional returns the value of field n and whether it has one. The "-"
-// placeholder and a field past the end of the line have none.
-func (p *fieldParser) optional(n int) (string, bool) {
-	if p.err != nil || n > len(p.fields) {
-		return "", false
-	}
-	v := p.fields[n-1].Value
-	if elblog.IsNull(v) {
-		return "", false
-	}
-	return v, true
-}
-
-// fail records that the value v of field n is invalid.
-func (p *fieldParser) fail(n int, v string) {
-	if p.err == nil {
-		p.err = &elblog.ParseError{
-			Line:  p.line,
-			Field: n,
-			Name:  fieldName(n),
-			Err:   fmt.Errorf("%w: %q", elblog.ErrSyntax, v),
-		}
-	}
-}
-
-// required returns the value of a field that every line must have.
-func (p *fieldParser) required(n int) string {
-	v, ok := p.optional(n)
-	if !ok {
-		p.fail(n, p.fields[n-1].Value)
-	}
-	return v
-}
-
-func (p *fieldParser) nullString(n int) sql.NullString {
-	v, ok := p.optional(n)
-	return sql.NullString{String: v, Valid: ok}
-}
-
-func (p *fieldParser) requiredTime(n int) time.Time {
-	v := p.required(n)
-	if p.err != nil {
-		return time.Time{}
-	}
-	t, err := elblog.ParseTime(v)
-	if err != nil {
-		p.fail(n, v)
-		return time.Time{}
-	}
-	return t
-}
-
-func (p *fieldParser) nullTime(n int) sql.NullTime {
-	v, ok := p.optional(n)
-	if !ok {
-		return sql.NullTime{}
-	}
-	t, err := elblog.ParseTime(v)
-	if err != nil {
-		p.fail(n, v)
-		return sql.NullTime{}
-	}
-	return sql.NullTime{Time: t, Valid: true}
-}
-
-// client returns the address and port of client:port, which every line
-// must have.
-func (p *fieldParser) client(n int) (string, sql.NullInt32) {
-	v := p.required(n)
-	if p.err != nil {
-		return "", sql.NullInt32{}
-	}
-	addr, port, err := elblog.SplitHostPort(v)
-	if err != nil {
-		p.fail(n, v)
-		return "", sql.NullInt32{}
-	}
-	return addr, sql.NullInt32{Int32: port, Valid: true}
-}
-
-func (p *fieldParser) hostPort(n int) (sql.NullString, sql.NullInt32) {
-	v, ok := p.optional(n)
-	if !ok {
-		return sql.NullString{}, sql.NullInt32{}
-	}
-	addr, port, err := elblog.SplitHostPort(v)
-	if err != nil {
-		p.fail(n, v)
-		return sql.NullString{}, sql.NullInt32{}
-	}
-	return sql.NullString{String: addr, Valid: true}, sql.NullInt32{Int32: port, Valid: true}
+	elblog.Fields
 }
 
 // seconds reads a processing time. -1 means the load balancer could not
 // dispatch the request or the connection closed early, so it is not Valid.
 func (p *fieldParser) seconds(n int) sql.NullFloat64 {
-	v, ok := p.optional(n)
+	v, ok := p.Optional(n)
 	if !ok {
 		return sql.NullFloat64{}
 	}
 	f, err := elblog.ParseFloat(v)
 	if err != nil {
-		p.fail(n, v)
+		p.Fail(n, v)
 		return sql.NullFloat64{}
 	}
 	if f == -1 {
@@ -438,26 +346,26 @@ func (p *fieldParser) seconds(n int) sql.NullFloat64 {
 
 // statusCode reads an HTTP status code. "000" reads as 0.
 func (p *fieldParser) statusCode(n int) sql.NullInt32 {
-	v, ok := p.optional(n)
+	v, ok := p.Optional(n)
 	if !ok {
 		return sql.NullInt32{}
 	}
 	code, err := elblog.ParseUint(v, 999)
 	if err != nil {
-		p.fail(n, v)
+		p.Fail(n, v)
 		return sql.NullInt32{}
 	}
 	return sql.NullInt32{Int32: int32(code), Valid: true}
 }
 
 func (p *fieldParser) byteCount(n int) sql.NullInt64 {
-	v, ok := p.optional(n)
+	v, ok := p.Optional(n)
 	if !ok {
 		return sql.NullInt64{}
 	}
 	count, err := elblog.ParseUint(v, math.MaxInt64)
 	if err != nil {
-		p.fail(n, v)
+		p.Fail(n, v)
 		return sql.NullInt64{}
 	}
 	return sql.NullInt64{Int64: int64(count), Valid: true}
@@ -466,13 +374,13 @@ func (p *fieldParser) byteCount(n int) sql.NullInt64 {
 // rulePriority reads matched_rule_priority: 1 to 50000 for a rule, 0 for
 // the default rule and -1 for a rule evaluation error.
 func (p *fieldParser) rulePriority(n int) sql.NullInt32 {
-	v, ok := p.optional(n)
+	v, ok := p.Optional(n)
 	if !ok {
 		return sql.NullInt32{}
 	}
 	priority, err := elblog.ParseInt(v)
 	if err != nil || priority < -1 || priority > math.MaxInt32 {
-		p.fail(n, v)
+		p.Fail(n, v)
 		return sql.NullInt32{}
 	}
 	return sql.NullInt32{Int32: int32(priority), Valid: true}

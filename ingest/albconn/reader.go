@@ -44,8 +44,6 @@ const (
 	// knownFields is the number of fields this version maps to Record fields.
 	// The fields after them go to Record.Extra.
 	knownFields = len(fieldNames)
-	// maxValueBytes limits how much of a value an error message quotes.
-	maxValueBytes = 64
 )
 
 // Reader reads Records from an ALB connection log, one per line. It does not
@@ -114,7 +112,7 @@ func (r *Reader) parseLine(line string, rec *Record) error {
 	r.fields = fields[:0]
 	if err != nil && n <= knownFields {
 		text := fieldText(line, fieldStart(line, n-1))
-		return r.fieldError(n, fmt.Errorf("%w: %s", err, quote(text)))
+		return r.fieldError(n, fmt.Errorf("%w: %s", err, elblog.Quote(text)))
 	}
 	// A split error after the known fields concerns only the text that goes
 	// to Extra, which is kept as logged.
@@ -207,7 +205,7 @@ func (r *Reader) fillOptional(rec *Record, fields []elblog.Field) error {
 // invalid returns the ParseError for field n (1-indexed) holding value v,
 // which is not the expected kind of value.
 func (r *Reader) invalid(n int, v, expected string) error {
-	return r.fieldError(n, fmt.Errorf("%w: %s, expected %s", elblog.ErrSyntax, quote(v), expected))
+	return r.fieldError(n, fmt.Errorf("%w: %s, expected %s", elblog.ErrSyntax, elblog.Quote(v), expected))
 }
 
 func (r *Reader) fieldError(n int, err error) error {
@@ -314,12 +312,4 @@ func fieldEnd(line string, start int) int {
 // fieldText returns the field that starts at offset start of line, as logged.
 func fieldText(line string, start int) string {
 	return line[start:fieldEnd(line, start)]
-}
-
-// quote formats v for an error message, cut to maxValueBytes bytes.
-func quote(v string) string {
-	if len(v) > maxValueBytes {
-		return fmt.Sprintf("%q...", v[:maxValueBytes])
-	}
-	return fmt.Sprintf("%q", v)
 }

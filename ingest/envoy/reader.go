@@ -33,9 +33,6 @@ var (
 	ErrMissingKey = errors.New("missing key")
 )
 
-// maxValueBytes limits how much of a value an error message quotes.
-const maxValueBytes = 64
-
 // maxDurationMS is the longest duration, in milliseconds, that a
 // time.Duration holds: about 292 years.
 const maxDurationMS = float64(math.MaxInt64 / int64(time.Millisecond))
@@ -100,7 +97,7 @@ func (r *Reader) Raw() string { return r.raw }
 
 func (r *Reader) parseLine(line string, rec *terminator.Record) error {
 	if !strings.HasPrefix(strings.TrimLeft(line, " \t"), "{") {
-		return r.lineError(fmt.Errorf("%w: %s", ErrNotJSONObject, quote(line)))
+		return r.lineError(fmt.Errorf("%w: %s", ErrNotJSONObject, elblog.Quote(line)))
 	}
 	var e entry
 	if err := json.Unmarshal([]byte(line), &e); err != nil {
@@ -329,13 +326,5 @@ func (r *Reader) invalid(key string, v *value, expected string) error {
 	if v.kind == kindNull {
 		logged = "null"
 	}
-	return r.lineError(fmt.Errorf("%w: %s is %s, expected %s", elblog.ErrSyntax, key, quote(logged), expected))
-}
-
-// quote formats v for an error message, cut to maxValueBytes bytes.
-func quote(v string) string {
-	if len(v) > maxValueBytes {
-		return fmt.Sprintf("%q...", v[:maxValueBytes])
-	}
-	return fmt.Sprintf("%q", v)
+	return r.lineError(fmt.Errorf("%w: %s is %s, expected %s", elblog.ErrSyntax, key, elblog.Quote(logged), expected))
 }

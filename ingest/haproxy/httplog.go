@@ -313,7 +313,7 @@ func (r *Reader) parseRecommended(s *fieldScanner, rec *terminator.Record, tls *
 	}
 	if !s.atEnd() {
 		return &elblog.ParseError{Line: r.lines.Line(), Err: fmt.Errorf(
-			"%w: text after the last field of RecommendedLogFormat: %s", elblog.ErrSyntax, quote(s.rest()))}
+			"%w: text after the last field of RecommendedLogFormat: %s", elblog.ErrSyntax, elblog.Quote(s.rest()))}
 	}
 
 	rec.SubjectRaw = nullQuoted(quoted[fieldSubject])

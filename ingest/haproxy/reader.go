@@ -22,9 +22,6 @@ const ParserVersion = 1
 // from rejected ones and go on with the next line.
 var ErrSkip = errors.New("not an HTTP or connection error log line")
 
-// maxValueBytes limits how much of a value an error message quotes.
-const maxValueBytes = 64
-
 // Options sets how a Reader reads a log.
 type Options struct {
 	// Location is the time zone of the HAProxy host. HAProxy writes the
@@ -148,13 +145,5 @@ func (r *Reader) fieldError(names []string, n int, err error) error {
 // invalid returns the ParseError for field n holding v, which is not the
 // expected kind of value.
 func (r *Reader) invalid(names []string, n int, v, expected string) error {
-	return r.fieldError(names, n, fmt.Errorf("%w: %s, expected %s", elblog.ErrSyntax, quote(v), expected))
-}
-
-// quote formats v for an error message, cut to maxValueBytes bytes.
-func quote(v string) string {
-	if len(v) > maxValueBytes {
-		return fmt.Sprintf("%q...", v[:maxValueBytes])
-	}
-	return fmt.Sprintf("%q", v)
+	return r.fieldError(names, n, fmt.Errorf("%w: %s, expected %s", elblog.ErrSyntax, elblog.Quote(v), expected))
 }

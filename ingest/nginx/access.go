@@ -17,9 +17,6 @@ import (
 // line into different values.
 const ParserVersion = 1
 
-// maxValueBytes limits how much of a value an error message quotes.
-const maxValueBytes = 64
-
 // AccessReader reads Records from an nginx access log written with
 // RecommendedLogFormat, one per line. It does not decompress: wrap a gzip
 // file in a gzip.Reader first.
@@ -238,17 +235,9 @@ func (r *AccessReader) missing(key accessKey) error {
 // invalid returns the ParseError for key holding value v, which is not the
 // expected kind of value.
 func (r *AccessReader) invalid(key accessKey, v, expected string) error {
-	return r.keyError(key, fmt.Errorf("%w: %s, expected %s", elblog.ErrSyntax, quote(v), expected))
+	return r.keyError(key, fmt.Errorf("%w: %s, expected %s", elblog.ErrSyntax, elblog.Quote(v), expected))
 }
 
 func (r *AccessReader) keyError(key accessKey, err error) error {
 	return &elblog.ParseError{Line: r.lines.Line(), Field: int(key) + 1, Name: accessKeys[key], Err: err}
-}
-
-// quote formats v for an error message, cut to maxValueBytes bytes.
-func quote(v string) string {
-	if len(v) > maxValueBytes {
-		return fmt.Sprintf("%q...", v[:maxValueBytes])
-	}
-	return fmt.Sprintf("%q", v)
 }

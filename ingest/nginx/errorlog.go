@@ -289,7 +289,7 @@ func contextRequest(context string) (string, bool) {
 // invalid returns the ParseError for field n holding value v, which is not
 // the expected kind of value.
 func (r *ErrorReader) invalid(n int, v, expected string) error {
-	return r.fieldError(n, fmt.Errorf("%w: %s, expected %s", elblog.ErrSyntax, quote(v), expected))
+	return r.fieldError(n, fmt.Errorf("%w: %s, expected %s", elblog.ErrSyntax, elblog.Quote(v), expected))
 }
 
 func (r *ErrorReader) fieldError(n int, err error) error {

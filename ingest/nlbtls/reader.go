@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/cutover-dev/cutover/ingest/elblog"
 )
@@ -28,8 +27,6 @@ const (
 	// message is two bytes (level and description), so any integer form of
 	// one alert fits.
 	maxAlert = math.MaxUint16
-	// maxValueBytes limits how much of a value an error message quotes.
-	maxValueBytes = 64
 )
 
 // Field numbers, 1-indexed as in ParseError.Field.
@@ -147,17 +144,17 @@ func (r *Reader) parse(line string, rec *Record) error {
 		return err
 	}
 
-	p := fieldParser{fields: fields, line: r.Line()}
+	p := fieldParser{elblog.Fields{Values: fields, Line: r.Line(), Name: fieldName, Check: checkValue}}
 
 	// Fields 1 to 7: which listener, who connected to which address, and
 	// when the connection ended.
-	rec.Type = p.required(fieldType)
-	rec.Version = p.required(fieldVersion)
-	rec.Time = p.requiredTime(fieldTime)
-	rec.ELB = p.required(fieldELB)
-	rec.Listener = p.required(fieldListener)
-	rec.ClientIP, rec.ClientPort = p.client(fieldClient)
-	rec.DestinationIP, rec.DestinationPort = p.hostPort(fieldDestination)
+	rec.Type = p.Required(fieldType)
+	rec.Version = p.Required(fieldVersion)
+	rec.Time = p.RequiredTime(fieldTime)
+	rec.ELB = p.Required(fieldELB)
+	rec.Listener = p.Required(fieldListener)
+	rec.ClientIP, rec.ClientPort = p.Client(fieldClient)
+	rec.DestinationIP, rec.DestinationPort = p.HostPort(fieldDestination)
 
 	// Fields 8 to 12: timings, sizes and the alert the client sent.
 	rec.ConnectionTimeMS = p.milliseconds(fieldConnectionTime)
@@ -167,21 +164,21 @@ func (r *Reader) parse(line string, rec *Record) error {
 	rec.IncomingTLSAlert = p.alert(fieldIncomingTLSAlert)
 
 	// Fields 13 to 18: the TLS session, present in every line.
-	rec.ChosenCertARN = p.nullString(fieldChosenCertARN)
-	rec.ChosenCertSerial = p.nullString(fieldChosenCertSerial)
-	rec.TLSCipher = p.nullString(fieldTLSCipher)
-	rec.TLSProtocolVersion = p.nullString(fieldTLSProtocolVersion)
-	rec.TLSNamedGroup = p.nullString(fieldTLSNamedGroup)
-	rec.DomainName = p.nullString(fieldDomainName)
+	rec.ChosenCertARN = p.NullString(fieldChosenCertARN)
+	rec.ChosenCertSerial = p.NullString(fieldChosenCertSerial)
+	rec.TLSCipher = p.NullString(fieldTLSCipher)
+	rec.TLSProtocolVersion = p.NullString(fieldTLSProtocolVersion)
+	rec.TLSNamedGroup = p.NullString(fieldTLSNamedGroup)
+	rec.DomainName = p.NullString(fieldDomainName)
 
 	// Fields 19 to 22, appended later: older lines lack them.
-	rec.ALPNFEProtocol = p.nullString(fieldALPNFEProtocol)
-	rec.ALPNBEProtocol = p.nullString(fieldALPNBEProtocol)
-	rec.ALPNClientPreferenceList = p.nullString(fieldALPNClientPreferenceList)
-	rec.TLSConnectionCreationTime = p.nullTime(fieldTLSConnectionCreationTime)
+	rec.ALPNFEProtocol = p.NullString(fieldALPNFEProtocol)
+	rec.ALPNBEProtocol = p.NullString(fieldALPNBEProtocol)
+	rec.ALPNClientPreferenceList = p.NullString(fieldALPNClientPreferenceList)
+	rec.TLSConnectionCreationTime = p.NullTime(fieldTLSConnectionCreationTime)
 
 	rec.Extra = extra
-	return p.err
+	return p.Err
 }
 
 // split splits line into its known fields and the raw text of the fields
@@ -220,156 +217,53 @@ func splitFields(line string, dst []string) ([]string, string) {
 	return dst, line
 }
 
-// quote formats v for an error message, cut to maxValueBytes bytes.
-func quote(v string) string {
-	if len(v) > maxValueBytes {
-		return fmt.Sprintf("%q...", v[:maxValueBytes])
-	}
-	return fmt.Sprintf("%q", v)
-}
-
-// fieldParser converts the fields of one line. It keeps the first error, so
-// the steps of parse need no error checks of their own, and once it has an
-// error every method returns a zero value.
-type fieldParser struct {
-	fields []string
-	line   int
-	err    error
-}
-
-// optional returns the value of field n and whether it has one. The "-"
-// placeholder and a field past the end of the line have none. An empty field
-// and a double quote outside alpn_client_preference_list are errors.
-func (p *fieldParser) optional(n int) (string, bool) {
-	if p.err != nil || n > len(p.fields) {
-		return "", false
-	}
-	v := p.fields[n-1]
+// checkValue rejects an empty field and a double quote outside
+// alpn_client_preference_list.
+func checkValue(n int, v string) error {
 	switch {
 	case v == "":
 		// The NLB separates fields by single spaces and writes "-" for an
 		// empty value.
-		p.failWith(n, fmt.Errorf("%w: empty field (two spaces in a row, or a space at the end of the line)", elblog.ErrSyntax))
-		return "", false
+		return fmt.Errorf("%w: empty field (two spaces in a row, or a space at the end of the line)", elblog.ErrSyntax)
 	case n != fieldALPNClientPreferenceList && strings.IndexByte(v, '"') >= 0:
-		p.failWith(n, fmt.Errorf("%w: %s", elblog.ErrBareQuote, quote(v)))
-		return "", false
-	case elblog.IsNull(v):
-		return "", false
+		return fmt.Errorf("%w: %s", elblog.ErrBareQuote, elblog.Quote(v))
 	}
-	return v, true
+	return nil
 }
 
-// fail records that the value v of field n is invalid.
-func (p *fieldParser) fail(n int, v string) {
-	p.failWith(n, fmt.Errorf("%w: %s", elblog.ErrSyntax, quote(v)))
-}
-
-// failWith records err as the fault of field n, unless an earlier field
-// already failed.
-func (p *fieldParser) failWith(n int, err error) {
-	if p.err == nil {
-		p.err = &elblog.ParseError{Line: p.line, Field: n, Name: fieldName(n), Err: err}
-	}
-}
-
-// required returns the value of a field that every line must have. Every
-// required field comes before minFields, so the line has it.
-func (p *fieldParser) required(n int) string {
-	v, ok := p.optional(n)
-	if !ok {
-		p.fail(n, p.fields[n-1])
-	}
-	return v
-}
-
-func (p *fieldParser) nullString(n int) sql.NullString {
-	v, ok := p.optional(n)
-	return sql.NullString{String: v, Valid: ok}
-}
-
-func (p *fieldParser) requiredTime(n int) time.Time {
-	v := p.required(n)
-	if p.err != nil {
-		return time.Time{}
-	}
-	t, err := elblog.ParseTime(v)
-	if err != nil {
-		p.fail(n, v)
-		return time.Time{}
-	}
-	return t
-}
-
-func (p *fieldParser) nullTime(n int) sql.NullTime {
-	v, ok := p.optional(n)
-	if !ok {
-		return sql.NullTime{}
-	}
-	t, err := elblog.ParseTime(v)
-	if err != nil {
-		p.fail(n, v)
-		return sql.NullTime{}
-	}
-	return sql.NullTime{Time: t, Valid: true}
-}
-
-// client returns the address and port of client:port, which every line
-// must have.
-func (p *fieldParser) client(n int) (string, sql.NullInt32) {
-	v := p.required(n)
-	if p.err != nil {
-		return "", sql.NullInt32{}
-	}
-	addr, port, err := elblog.SplitHostPort(v)
-	if err != nil {
-		p.fail(n, v)
-		return "", sql.NullInt32{}
-	}
-	return addr, sql.NullInt32{Int32: port, Valid: true}
-}
-
-func (p *fieldParser) hostPort(n int) (sql.NullString, sql.NullInt32) {
-	v, ok := p.optional(n)
-	if !ok {
-		return sql.NullString{}, sql.NullInt32{}
-	}
-	addr, port, err := elblog.SplitHostPort(v)
-	if err != nil {
-		p.fail(n, v)
-		return sql.NullString{}, sql.NullInt32{}
-	}
-	return sql.NullString{String: addr, Valid: true}, sql.NullInt32{Int32: port, Valid: true}
+// fieldParser adds this format's value types to elblog.Fields.
+type fieldParser struct {
+	elblog.Fields
 }
 
 // milliseconds reads connection_time or tls_handshake_time. A negative value
 // is invalid, because a duration cannot be negative. AWS documents no
 // placeholder for either timing, and "-" reads as not Valid.
 func (p *fieldParser) milliseconds(n int) sql.NullFloat64 {
-	v, ok := p.optional(n)
+	v, ok := p.Optional(n)
 	if !ok {
 		return sql.NullFloat64{}
 	}
 	if strings.HasPrefix(v, "-") {
-		p.fail(n, v)
+		p.Fail(n, v)
 		return sql.NullFloat64{}
 	}
 	ms, err := elblog.ParseFloat(v)
 	if err != nil {
-		p.fail(n, v)
+		p.Fail(n, v)
 		return sql.NullFloat64{}
 	}
 	return sql.NullFloat64{Float64: ms, Valid: true}
 }
 
 func (p *fieldParser) byteCount(n int) sql.NullInt64 {
-	v, ok := p.optional(n)
+	v, ok := p.Optional(n)
 	if !ok {
 		return sql.NullInt64{}
 	}
 	count, err := elblog.ParseUint(v, math.MaxInt64)
 	if err != nil {
-		p.fail(n, v)
+		p.Fail(n, v)
 		return sql.NullInt64{}
 	}
 	return sql.NullInt64{Int64: int64(count), Valid: true}
@@ -382,13 +276,13 @@ func (p *fieldParser) byteCount(n int) sql.NullInt64 {
 // documents for this log (an int column matched by [-0-9]*). A value in
 // another form, such as hexadecimal, makes the line a ParseError.
 func (p *fieldParser) alert(n int) sql.NullInt32 {
-	v, ok := p.optional(n)
+	v, ok := p.Optional(n)
 	if !ok {
 		return sql.NullInt32{}
 	}
 	alert, err := elblog.ParseUint(v, maxAlert)
 	if err != nil {
-		p.fail(n, v)
+		p.Fail(n, v)
 		return sql.NullInt32{}
 	}
 	return sql.NullInt32{Int32: int32(alert), Valid: true}
