@@ -21,7 +21,7 @@ import (
 	"github.com/cutover-dev/cutover/ingest/terminator"
 )
 
-// Loaded is what the manifest holds about an object loaded earlier.
+// Loaded is the manifest entry of an object loaded earlier.
 type Loaded struct {
 	ETag          string
 	ParserVersion int

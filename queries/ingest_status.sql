@@ -1,4 +1,4 @@
--- What the database holds: objects, rows, rejected lines and skipped lines
+-- Contents of the database: objects, rows, rejected lines and skipped lines
 -- (terminator log lines unrelated to TLS) per log kind, and the interval ends
 -- the objects cover.
 SELECT

@@ -1,6 +1,6 @@
 -- Time to the target's response headers (target_processing_time, the value
 -- behind TargetResponseTime) per target group, in seconds, with the share of
--- 5xx answers. Requests the ALB could not dispatch log -1, stored as NULL,
+-- 5xx responses. Requests the ALB could not dispatch log -1, stored as NULL,
 -- and are counted but not timed.
 SELECT
     coalesce(target_group_arn, '-') AS target_group_arn,

@@ -6,8 +6,8 @@
 -- a time at most 2 seconds apart and, where both rows have them, its method
 -- and uri. An access-log row without an outcome (plain HTTP on the TLS port)
 -- takes the outcome of its error-log row. Health checks are left out, with
--- the error-log rows of their events. A NULL outcome is an entry that says
--- nothing about verification.
+-- the error-log rows of their events. A NULL outcome is an entry without a
+-- verification result.
 WITH same_event AS (
     SELECT
         a.source_uri AS access_uri,

@@ -242,7 +242,7 @@ func (l loadAdapter) Commit(ctx context.Context, done func(error)) {
 }
 
 // openStore opens the database and, when it has to wait for another
-// process, says so first.
+// process, logs that first.
 func openStore(ctx context.Context, g *globals, opts store.Options) (*store.DB, error) {
 	wait := opts.Wait
 	opts.Wait = 0

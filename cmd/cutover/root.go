@@ -14,7 +14,8 @@ import (
 	"golang.org/x/term"
 )
 
-// env is what a command may use of the process: its output streams and clock.
+// env is the part of the process a command may use: its output streams and
+// clock.
 type env struct {
 	stdout, stderr io.Writer
 	now            func() time.Time

@@ -7,8 +7,8 @@ import (
 
 // Record is one ALB access-log entry. Fields follow the AWS field names in log
 // order. A field the line does not have (older lines are shorter) or that holds
-// the "-" placeholder is not Valid; processing times of -1 are not Valid
-// either. Times are UTC.
+// the "-" placeholder is not Valid, and neither are processing times of -1.
+// Times are UTC.
 type Record struct {
 	Type                   string
 	Time                   time.Time
@@ -48,7 +48,7 @@ type Record struct {
 	TransformedURI         sql.NullString
 	RequestTransformStatus sql.NullString
 
-	// Extra holds the fields after the last one this version knows, joined by
+	// Extra holds the fields after the last one this version reads, joined by
 	// single spaces as logged (quotes included), or "" when there are none.
 	Extra string
 }

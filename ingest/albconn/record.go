@@ -27,7 +27,7 @@ type Record struct {
 	ELB                        sql.NullString
 	IPAddress                  sql.NullString
 
-	// Extra holds the fields after the last one this version knows, joined by
+	// Extra holds the fields after the last one this version reads, joined by
 	// single spaces as logged, or "" when there are none.
 	Extra string
 }

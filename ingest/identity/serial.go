@@ -18,7 +18,7 @@ var ErrInvalidSerial = errors.New("invalid certificate serial number")
 // (00FEF257372D5C14D4), and Envoy's %DOWNSTREAM_PEER_SERIAL% in lower case
 // (BN_bn2hex). An optional "0x" prefix and the separators ':', '-' and ' '
 // between digits are accepted. A string of decimal digits is read as hex too,
-// because it cannot be told apart from hex.
+// because it cannot be distinguished from hex.
 //
 // A leading '-' marks a negative serial, as nginx and Envoy print one, and is
 // kept in the result: "-1A".

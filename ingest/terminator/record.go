@@ -19,14 +19,14 @@ const (
 	SourceHAProxy Source = "haproxy"
 )
 
-// Kind tells what one record describes.
+// Kind is the kind of event one record describes.
 type Kind string
 
 const (
 	// KindRequest is an HTTP request on a connection whose handshake
 	// completed (nginx and HAProxy access-log lines, Envoy HTTP logs). A
 	// request can still carry a failed verification: nginx with
-	// ssl_verify_client on answers it with status 400.
+	// ssl_verify_client on responds to it with status 400.
 	KindRequest Kind = "request"
 	// KindHandshake is a connection that ended in the TLS handshake, logged
 	// without a request (nginx error log, Envoy listener log, HAProxy
@@ -65,7 +65,7 @@ type Record struct {
 	// VerifyRaw is the verification result as logged, such as nginx's
 	// "FAILED:certificate has expired", HAProxy's error codes or Envoy's
 	// transport failure reason. Outcome is its taxonomy word, or "" when
-	// the entry says nothing about verification.
+	// the entry carries no verification result.
 	VerifyRaw sql.NullString
 	Outcome   string
 

@@ -92,9 +92,9 @@ func (d *DB) Objects(ctx context.Context) (map[string]LoadedObject, error) {
 }
 
 // Writer loads objects. An object of up to chunkRows rows is parsed into
-// memory and committed together with other small objects in one transaction
-// by the writer's committer, because a commit costs milliseconds and a day of
-// a quiet load balancer's logs is thousands of small objects. A larger object
+// memory, and the writer's committer commits it together with other small
+// objects in one transaction. A commit costs milliseconds, and a day of a
+// quiet load balancer's logs is thousands of small objects. A larger object
 // streams its rows in chunks, in a transaction of its own. Either way each
 // object's rows and manifest entry become visible together or not at all, and
 // a process that dies before a commit leaves no trace of the objects in it.
@@ -336,8 +336,8 @@ func (l *Load) replaced() []string {
 }
 
 // Commit hands the object over. done is called once its rows and manifest
-// entry are committed, or with the error that prevented it; that may be
-// before Commit returns, or later on the writer's committer.
+// entry are committed, or with the error that prevented it. That call may
+// come before Commit returns, or later on the writer's committer.
 func (l *Load) Commit(ctx context.Context, done func(LoadedObject, error)) {
 	if l.conn == nil {
 		// Small object: the committer commits it with others.
@@ -402,7 +402,7 @@ func (l *Load) rollback() error {
 	return nil
 }
 
-// pendingRows is what the object weighs against maxPendingRows.
+// pendingRows returns the rows the object counts against maxPendingRows.
 func (l *Load) pendingRows() int64 { return l.rowCount + l.rejections }
 
 func (l *Load) loaded(at time.Time) LoadedObject {

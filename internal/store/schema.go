@@ -130,9 +130,9 @@ CREATE TABLE nlb_tls (
 );
 `,
 	// Version 3: the logs of the proxies (nginx, Envoy, HAProxy) that
-	// terminate mutual TLS on EC2 instances, one row per terminator.Record,
-	// and the count of lines in each object that are neither rows nor
-	// rejected lines because they are about something other than TLS.
+	// terminate mutual TLS on EC2 instances, one row per terminator.Record.
+	// objects gains the count of lines that are neither rows nor rejected
+	// lines, because they are about something other than TLS.
 	// instance names the EC2 instance, path the traffic path the instance
 	// served ('nlb' or 'alb'), and log the proxy's log that held the line:
 	// 'access' or 'error' for nginx, 'listener' or 'http' for Envoy, 'http'
@@ -199,16 +199,16 @@ CREATE TABLE terminator_tls (
 	//   - the first kind 'request' row of each connection in the other logs:
 	//     connection_requests = 1 where it is logged, else the earliest row
 	//     per instance and connection_id, else every row, because without
-	//     either column a
-	//     connection cannot be told apart (HAProxy). Envoy request rows whose
+	//     either column
+	//     connections cannot be distinguished (HAProxy). Envoy request rows whose
 	//     connection has a listener-log row are left out, because that row
 	//     already counts the connection. An nginx request row without an
 	//     outcome takes the outcome of its error-log row.
 	//
 	// View requests has one row per request on either path, without health
-	// checks and without nginx error-log rows, which repeat access-log rows. upstream_header_seconds is the time until the backend's
-	// response headers: ALB target_processing_time, nginx
-	// $upstream_header_time.
+	// checks and without nginx error-log rows, which repeat access-log rows.
+	// upstream_header_seconds is the time until the backend's response
+	// headers: ALB target_processing_time, nginx $upstream_header_time.
 	`
 ALTER TABLE alb_connection ADD COLUMN subject VARCHAR;
 ALTER TABLE alb_connection ADD COLUMN serial VARCHAR;
@@ -219,7 +219,7 @@ ALTER TABLE terminator_tls ADD COLUMN health_check BOOLEAN DEFAULT false;
 
 	// Version 5: terminator_tls gains proxy_ip, the ALB node's address of a
 	// record that came through the ALB to an instance serving both load
-	// balancers; client_ip then holds the client's address from
+	// balancers. client_ip then contains the client's address from
 	// X-Forwarded-For.
 	`
 ALTER TABLE terminator_tls ADD COLUMN proxy_ip VARCHAR;

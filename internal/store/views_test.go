@@ -146,8 +146,8 @@ func TestViewsBothPaths(t *testing.T) {
 	sameEvent := nginxRecord(terminator.KindRequest, "2", 0, "198.51.100.8", "10:00:02", "expired")
 	sameEvent.ConnectionRequests = sql.NullInt64{}
 	sameEvent.Time = sameEvent.Time.Add(-500 * time.Millisecond)
-	// The error log has no user agent, so the line of the HTTP health check
-	// there is not marked; its access-log line is, and that keeps it out.
+	// The error log has no user agent, so the HTTP health check's line there
+	// is not marked. Its access-log line is marked, and that keeps it out.
 	httpCheckTwin := nginxRecord(terminator.KindRequest, "5", 0, "10.0.21.5", "10:00:05", "no_cert")
 	httpCheckTwin.ConnectionRequests = sql.NullInt64{}
 	loadTerminatorLines(t, db, "/logs/web-1/error.log", "web-1", "nlb", []terminatorLine{

@@ -113,8 +113,8 @@ func (s *Server) denyAccess(next http.Handler) http.Handler {
 }
 
 // Stall makes the next GET of the object send its first after bytes and then
-// wait until release is called or the client goes away; the rest of the body
-// is never sent. reached is closed once those bytes are sent. It lets a test
+// wait until release is called or the client goes away. The rest of the
+// body is never sent. reached is closed once those bytes are sent. It lets a test
 // stop a reader in the middle of an object.
 func (s *Server) Stall(bucket, key string, after int) (reached <-chan struct{}, release func()) {
 	st := &stall{after: after, reached: make(chan struct{}), release: make(chan struct{})}
