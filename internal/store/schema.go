@@ -2,7 +2,7 @@ package store
 
 // SchemaVersion is the version of the tables below. Open upgrades an older
 // database by running the migrations after its version, in order.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // migrations[i] brings a database from version i to version i+1.
 var migrations = []string{
@@ -235,6 +235,47 @@ ALTER TABLE terminator_tls ADD COLUMN proxy_ip VARCHAR;
 	// balancer whose connection log lacks the elb field as app/name/id, the
 	// form the field has, rather than the name.id of its object keys.
 	viewsSQL,
+	// Version 8: CloudWatch. metrics has one row per series, statistic and
+	// period of a pulled window. Where CloudWatch returned no datapoint,
+	// value is 0 for a count, because CloudWatch leaves out the periods of a
+	// count that are zero, and NULL (unknown) for a gauge or a latency.
+	// Column datapoint is false on those filled rows. metric_pulls records, for each
+	// window pulled, every catalogue metric and whether CloudWatch publishes
+	// it for that load balancer, so that a metric that does not exist is
+	// never read as zero. objects gains the stream and the last event read
+	// for CloudWatch Logs slices.
+	`
+CREATE TABLE metrics (
+	namespace     VARCHAR NOT NULL,
+	metric        VARCHAR NOT NULL,
+	load_balancer VARCHAR NOT NULL,
+	dimensions    VARCHAR NOT NULL,
+	stat          VARCHAR NOT NULL,
+	period        INTEGER NOT NULL,
+	time          TIMESTAMPTZ NOT NULL,
+	value         DOUBLE,
+	unit          VARCHAR,
+	datapoint     BOOLEAN NOT NULL,
+	pulled_at     TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE metric_pulls (
+	namespace     VARCHAR NOT NULL,
+	metric        VARCHAR NOT NULL,
+	load_balancer VARCHAR NOT NULL,
+	dimensions    VARCHAR NOT NULL,
+	window_start  TIMESTAMPTZ NOT NULL,
+	window_end    TIMESTAMPTZ NOT NULL,
+	period        INTEGER NOT NULL,
+	status        VARCHAR NOT NULL,
+	reason        VARCHAR,
+	pulled_at     TIMESTAMPTZ NOT NULL
+);
+
+ALTER TABLE objects ADD COLUMN log_stream VARCHAR;
+ALTER TABLE objects ADD COLUMN last_event_id VARCHAR;
+ALTER TABLE objects ADD COLUMN last_event_time TIMESTAMPTZ;
+`,
 }
 
 // viewsSQL creates the views tls_handshakes and requests as migration 4
