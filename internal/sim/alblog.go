@@ -14,6 +14,7 @@ type albLog struct {
 	m       *model
 	pending *pendingLines
 	summary *counts
+	metrics *metricRecorder // nil when the run writes no metrics
 	damage  damager
 	times   timeFormatter
 
@@ -37,12 +38,13 @@ type certFields struct {
 	serial   string
 }
 
-func newALBLog(m *model, pending *pendingLines, summary *counts) *albLog {
+func newALBLog(m *model, pending *pendingLines, summary *counts, metrics *metricRecorder) *albLog {
 	cfg := m.cfg
 	w := &albLog{
 		m:            m,
 		pending:      pending,
 		summary:      summary,
+		metrics:      metrics,
 		damage:       newDamager(cfg),
 		elb:          cfg.ELB(),
 		targetGroup:  targetGroupARN(cfg),
@@ -69,11 +71,9 @@ func newALBLog(m *model, pending *pendingLines, summary *counts) *albLog {
 	return w
 }
 
-// targetGroupARN returns the ARN of the target group behind the listener;
-// its ID is derived from the seed.
+// targetGroupARN returns the ARN of the target group behind the listener.
 func targetGroupARN(cfg *Config) string {
-	b := []byte("arn:aws:elasticloadbalancing:" + cfg.Region + ":" + cfg.AccountID + ":targetgroup/" + cfg.LoadBalancerName + "-tg/")
-	return string(appendHex64(b, hash3(cfg.Seed, 0x7467, 1)))
+	return "arn:aws:elasticloadbalancing:" + cfg.Region + ":" + cfg.AccountID + ":" + cfg.ALBTargetGroup()
 }
 
 // certificateARN returns the ARN of the listener's ACM certificate; its
@@ -102,6 +102,7 @@ func (w *albLog) add(conn *connection) {
 		s.alb.Retries++
 	}
 	s.alb.Requests += len(conn.requests)
+	w.metrics.addALB(conn)
 
 	w.line = w.appendConnectionLine(w.line[:0], conn)
 	connDamage := w.damage.next()

@@ -35,6 +35,12 @@ type Config struct {
 	Nodes []Node
 	// Targets are the "ip:port" addresses of the instances behind the ALB.
 	Targets []string
+	// ALBTargetGroupName and ALBTargetGroupID name the target group that
+	// holds Targets: "targetgroup/<name>/<id>" in the access log's
+	// target_group_arn and in the TargetGroup dimension of the ALB's
+	// metrics. The ID is 16 lower-case hex digits.
+	ALBTargetGroupName string
+	ALBTargetGroupID   string
 
 	// Terminators are the EC2 instances behind the NLB, where nginx
 	// terminates mutual TLS. The NLB sends each connection to one of them by
@@ -47,6 +53,23 @@ type Config struct {
 	// ErrorLogLocation is the time zone of the terminators' error-log
 	// times, which nginx writes in the server's local time.
 	ErrorLogLocation *time.Location
+	// NLBName and NLBID form the NLB's resource ID "net/<name>/<id>", the
+	// LoadBalancer dimension of its metrics. The ID is 16 lower-case hex
+	// digits.
+	NLBName string
+	NLBID   string
+	// NLBTargetGroupName and NLBTargetGroupID name the NLB's target group,
+	// which holds the Terminators: "targetgroup/<name>/<id>".
+	NLBTargetGroupName string
+	NLBTargetGroupID   string
+	// TerminatorLogEvents sends the terminators' nginx lines as CloudWatch
+	// Logs events instead of objects, when the writer passed to Run is also
+	// a LogEventWriter. With any other writer, Run writes objects.
+	TerminatorLogEvents bool
+	// TerminatorLogGroupPrefix starts the names of the log groups that
+	// receive the events: "<prefix>/nginx/access" and "<prefix>/nginx/error".
+	// Run checks it even when TerminatorLogEvents is false.
+	TerminatorLogGroupPrefix string
 
 	// Start is the simulated clock at the beginning of the run, and Duration
 	// its length. No line is later than Start+Duration.
@@ -119,6 +142,9 @@ const (
 	DefaultMalformedRate = 1.0 / 20000
 	// DefaultAliasTTL is the TTL of an alias record to a load balancer.
 	DefaultAliasTTL = 60 * time.Second
+	// DefaultTerminatorLogGroupPrefix is the log group prefix of the
+	// terminators' log events.
+	DefaultTerminatorLogGroupPrefix = "/cutover-sim"
 )
 
 // DefaultConfig returns a one-day run from start with 300 clients behind 40
@@ -127,7 +153,8 @@ const (
 // nginx terminators behind an NLB in three zones, logging in UTC. The
 // node set changes during the day: one node per zone is added for the hours
 // around 14:00, and one node is replaced. The added nodes do not follow a
-// changed PeakHour; set Nodes as well.
+// changed PeakHour; set Nodes as well. The terminators' logs go out as
+// objects, not as log events.
 func DefaultConfig(start time.Time) Config {
 	start = start.UTC()
 	return Config{
@@ -143,26 +170,33 @@ func DefaultConfig(start time.Time) Config {
 			"10.0.12.14:8443", "10.0.12.58:8443",
 			"10.0.13.9:8443", "10.0.13.44:8443",
 		},
+		ALBTargetGroupName: "partner-api-tg",
+		ALBTargetGroupID:   "1431f8721f6c073f",
 		Terminators: []Terminator{
 			{InstanceID: "i-0a1b2c3d4e5f60718", IP: "10.0.31.15"},
 			{InstanceID: "i-07e3f9a2c4d1b5086", IP: "10.0.32.40"},
 			{InstanceID: "i-0c58d2e7f1a3b9640", IP: "10.0.33.8"},
 		},
-		NLBSubnets:        []string{"10.0.21.0/24", "10.0.22.0/24", "10.0.23.0/24"},
-		ErrorLogLocation:  time.UTC,
-		Start:             start,
-		Duration:          24 * time.Hour,
-		ALBWeight:         10,
-		AliasTTL:          DefaultAliasTTL,
-		Resolvers:         40,
-		TTLIgnoringShare:  0.1,
-		Clients:           300,
-		PeakHour:          14,
-		TroughRatio:       0.15,
-		RateScale:         1,
-		MalformedRate:     DefaultMalformedRate,
-		MaxLinesPerObject: 50000,
-		Seed:              1,
+		NLBSubnets:               []string{"10.0.21.0/24", "10.0.22.0/24", "10.0.23.0/24"},
+		ErrorLogLocation:         time.UTC,
+		NLBName:                  "partner-api-nlb",
+		NLBID:                    "8d41c07e2b96f305",
+		NLBTargetGroupName:       "partner-api-nginx",
+		NLBTargetGroupID:         "5e0a9f3c71b2d648",
+		TerminatorLogGroupPrefix: DefaultTerminatorLogGroupPrefix,
+		Start:                    start,
+		Duration:                 24 * time.Hour,
+		ALBWeight:                10,
+		AliasTTL:                 DefaultAliasTTL,
+		Resolvers:                40,
+		TTLIgnoringShare:         0.1,
+		Clients:                  300,
+		PeakHour:                 14,
+		TroughRatio:              0.15,
+		RateScale:                1,
+		MalformedRate:            DefaultMalformedRate,
+		MaxLinesPerObject:        50000,
+		Seed:                     1,
 	}
 }
 
@@ -201,6 +235,10 @@ var (
 	lbNamePattern     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$`)
 	lbIDPattern       = regexp.MustCompile(`^[0-9a-f]{16}$`)
 	instanceIDPattern = regexp.MustCompile(`^i-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	// logGroupPattern matches the characters CloudWatch Logs allows in a
+	// log group name. The longest group name, "<prefix>/nginx/access", must
+	// stay within CloudWatch Logs' maximum of 512 characters.
+	logGroupPattern = regexp.MustCompile(`^[A-Za-z0-9_./#-]{1,499}$`)
 )
 
 // Validate returns an error that names every field Run cannot use, with its
@@ -224,6 +262,7 @@ func (c *Config) Validate() error {
 	if !lbIDPattern.MatchString(c.LoadBalancerID) {
 		bad("invalid LoadBalancerID %q: want 16 lower-case hex digits", c.LoadBalancerID)
 	}
+	c.validateNames(bad)
 	if c.ListenerPort < 1 || c.ListenerPort > 65535 {
 		bad("invalid ListenerPort %d: want 1 to 65535", c.ListenerPort)
 	}
@@ -301,6 +340,35 @@ func (c *Config) validateNodes(bad func(string, ...any)) {
 	}
 }
 
+// validateNames checks the names and IDs that only the metrics and the
+// log events use, and the ALB's target group.
+func (c *Config) validateNames(bad func(string, ...any)) {
+	names := []struct{ field, value string }{
+		{"ALBTargetGroupName", c.ALBTargetGroupName},
+		{"NLBName", c.NLBName},
+		{"NLBTargetGroupName", c.NLBTargetGroupName},
+	}
+	for _, n := range names {
+		if !lbNamePattern.MatchString(n.value) {
+			bad("invalid %s %q: want 1 to 32 letters, digits or hyphens, not starting or ending with a hyphen", n.field, n.value)
+		}
+	}
+	ids := []struct{ field, value string }{
+		{"ALBTargetGroupID", c.ALBTargetGroupID},
+		{"NLBID", c.NLBID},
+		{"NLBTargetGroupID", c.NLBTargetGroupID},
+	}
+	for _, id := range ids {
+		if !lbIDPattern.MatchString(id.value) {
+			bad("invalid %s %q: want 16 lower-case hex digits", id.field, id.value)
+		}
+	}
+	if !logGroupPattern.MatchString(c.TerminatorLogGroupPrefix) || strings.HasSuffix(c.TerminatorLogGroupPrefix, "/") {
+		bad("invalid TerminatorLogGroupPrefix %q: want 1 to 499 letters, digits or _ . / # -, not ending with a slash, such as %s",
+			c.TerminatorLogGroupPrefix, DefaultTerminatorLogGroupPrefix)
+	}
+}
+
 func (c *Config) validateTerminators(bad func(string, ...any)) {
 	if len(c.Terminators) == 0 {
 		bad("missing Terminators: set at least one instance behind the NLB")
@@ -338,3 +406,28 @@ func (c *Config) End() time.Time { return c.Start.Add(c.Duration) }
 // ELB returns the load balancer's resource ID as the logs write it,
 // "app/<name>/<id>".
 func (c *Config) ELB() string { return "app/" + c.LoadBalancerName + "/" + c.LoadBalancerID }
+
+// NLB returns the NLB's resource ID, "net/<name>/<id>".
+func (c *Config) NLB() string { return "net/" + c.NLBName + "/" + c.NLBID }
+
+// ALBTargetGroup returns the ALB's target group as the TargetGroup
+// dimension names it, "targetgroup/<name>/<id>".
+func (c *Config) ALBTargetGroup() string {
+	return "targetgroup/" + c.ALBTargetGroupName + "/" + c.ALBTargetGroupID
+}
+
+// NLBTargetGroup returns the NLB's target group as the TargetGroup
+// dimension names it, "targetgroup/<name>/<id>".
+func (c *Config) NLBTargetGroup() string {
+	return "targetgroup/" + c.NLBTargetGroupName + "/" + c.NLBTargetGroupID
+}
+
+// TerminatorAccessLogGroup returns the log group of the terminators'
+// access-log events, "<TerminatorLogGroupPrefix>/nginx/access".
+func (c *Config) TerminatorAccessLogGroup() string {
+	return c.TerminatorLogGroupPrefix + "/nginx/access"
+}
+
+// TerminatorErrorLogGroup returns the log group of the terminators'
+// error-log events, "<TerminatorLogGroupPrefix>/nginx/error".
+func (c *Config) TerminatorErrorLogGroup() string { return c.TerminatorLogGroupPrefix + "/nginx/error" }

@@ -13,11 +13,21 @@
 // terminators, where nginx writes access-log lines in
 // nginx.RecommendedLogFormat and error-log lines at the info level, in gzip
 // objects under TerminatorKeyPrefix. The NLB's TCP health checks appear in
-// the error logs as connections from the NLB's subnets.
+// the error logs as connections from the NLB's subnets. When
+// Config.TerminatorLogEvents is set and the writer is a LogEventWriter, the
+// terminators' lines go out as CloudWatch Logs events instead, one stream
+// per instance.
 //
-// Output is deterministic: the same Config gives byte-identical objects with
-// the same versions of Go and of github.com/klauspost/compress, whose random
-// number and gzip output could change between versions. The clock is
+// When the writer is a MetricWriter, Run also writes the CloudWatch metrics
+// of both load balancers (AWS/ApplicationELB and AWS/NetworkELB), one
+// datapoint per metric and minute, counted from the same connections and
+// requests that the logs show. Like the ALB, the simulator leaves out ALB
+// count datapoints that would be zero.
+//
+// Output is deterministic: the same Config gives byte-identical objects, and
+// the same metrics and log events, with the same versions of Go and of
+// github.com/klauspost/compress, whose random number and gzip output could
+// change between versions. The clock is
 // Config.Start and nothing reads the wall clock. Run keeps only the 5-minute intervals that still receive lines in
 // memory, so a day of logs streams through a small buffer.
 //

@@ -54,12 +54,17 @@ var nginxVerifyErrors = [...]nginxVerifyError{
 
 // nginxHandshakeFailures are the error-log messages, without nginx's
 // context, for a client that gives up or resets during the handshake: the
-// failures the ALB logs as Failed:UnmappedConnectionError.
+// failures the ALB logs as Failed:UnmappedConnectionError. reset is true
+// where the client closed the connection with a TCP reset, and false where
+// it closed with a FIN.
 // NOTE: nginx versions differ in the level of the OpenSSL 3 "unexpected eof"
 // message, and the simulator writes both at info.
-var nginxHandshakeFailures = [...]string{
-	"peer closed connection in SSL handshake (104: Connection reset by peer)",
-	"SSL_do_handshake() failed (SSL: error:0A000126:SSL routines::unexpected eof while reading)",
+var nginxHandshakeFailures = [...]struct {
+	message string
+	reset   bool
+}{
+	{"peer closed connection in SSL handshake (104: Connection reset by peer)", true},
+	{"SSL_do_handshake() failed (SSL: error:0A000126:SSL routines::unexpected eof while reading)", false},
 }
 
 // healthCheckMessage is nginx's error-log message for a TCP health check,
@@ -101,6 +106,7 @@ type nginxLog struct {
 	m       *model
 	pending *pendingLines
 	summary *counts
+	metrics *metricRecorder // nil when the run writes no metrics
 	rnd     *rand.Rand
 	loc     *time.Location
 
@@ -116,12 +122,13 @@ type nginxLog struct {
 	line     []byte
 }
 
-func newNginxLog(m *model, pending *pendingLines, summary *counts) *nginxLog {
+func newNginxLog(m *model, pending *pendingLines, summary *counts, metrics *metricRecorder) *nginxLog {
 	cfg := m.cfg
 	n := &nginxLog{
 		m:       m,
 		pending: pending,
 		summary: summary,
+		metrics: metrics,
 		rnd:     newRand(cfg.Seed, streamTerminators),
 		loc:     cfg.ErrorLogLocation,
 	}
@@ -174,6 +181,7 @@ func (n *nginxLog) add(conn *connection) {
 	if conn.certLogged {
 		s.nlbIdentities[conn.client.Index] = true
 	}
+	n.metrics.addNLBFlow(conn)
 
 	// The generator reuses conn, so keep a copy.
 	var saved *connection
@@ -396,8 +404,12 @@ func (n *nginxLog) writeRejected(conn *connection, instance int, id uint64) {
 // writeHandshakeFailure writes the error-log line of a handshake that the
 // client broke off. nginx writes no access-log line for it.
 func (n *nginxLog) writeHandshakeFailure(conn *connection, instance int, id uint64) {
+	failure := &nginxHandshakeFailures[n.rnd.IntN(len(nginxHandshakeFailures))]
+	if failure.reset {
+		n.metrics.addClientReset(conn.logged)
+	}
 	b := n.appendErrorStart(n.line[:0], conn.logged, instance, id)
-	b = append(b, nginxHandshakeFailures[n.rnd.IntN(len(nginxHandshakeFailures))]...)
+	b = append(b, failure.message...)
 	b = append(b, " while SSL handshaking, client: "...)
 	b = append(b, conn.clientIP...)
 	if netip.MustParseAddr(conn.clientIP).Is6() {

@@ -19,23 +19,56 @@ import (
 // Config.ErrorLogLocation is. Config.Prefix does not apply to these keys.
 const TerminatorKeyPrefix = "terminators/"
 
+// LogEventWriter receives terminator log lines as CloudWatch Logs events.
+// When Config.TerminatorLogEvents is set and the ObjectWriter passed to Run
+// also implements LogEventWriter, Run sends the terminators' nginx lines
+// through it instead of writing objects.
+type LogEventWriter interface {
+	// WriteLogEvent stores one event: message is one log line without its
+	// newline, group is Config.TerminatorAccessLogGroup or
+	// Config.TerminatorErrorLogGroup, and stream is the terminator's
+	// instance ID. t is the moment nginx wrote the line, in UTC and
+	// truncated to the millisecond: $msec for an access-log line, and a
+	// moment within the second that an error-log line shows.
+	//
+	// Run passes the events of each stream in time order. It never calls
+	// WriteLogEvent concurrently with itself or with the ObjectWriter's
+	// methods, but may call it from another goroutine than its own.
+	WriteLogEvent(ctx context.Context, group, stream string, t time.Time, message string) error
+}
+
 // nginxFlusher turns the terminators' lines of complete intervals into
-// gzip objects, one per terminator, log and interval, and writes them.
+// gzip objects, one per terminator, log and interval, and writes them, or
+// sends the lines as log events when events is set.
 type nginxFlusher struct {
 	cfg     *Config
 	w       ObjectWriter
+	events  LogEventWriter
+	groups  [numLogKinds]string // log groups of the events, by logKind
 	summary *counts
 	jobs    []objectJob
 	compressor
 }
 
+// newNginxFlusher returns a flusher that writes objects to w, or sends
+// events through w when Config.TerminatorLogEvents is set and w is a
+// LogEventWriter.
 func newNginxFlusher(cfg *Config, w ObjectWriter, summary *counts) *nginxFlusher {
-	return &nginxFlusher{cfg: cfg, w: w, summary: summary}
+	f := &nginxFlusher{cfg: cfg, w: w, summary: summary}
+	if events, ok := w.(LogEventWriter); ok && cfg.TerminatorLogEvents {
+		f.events = events
+		f.groups[kindAccess] = cfg.TerminatorAccessLogGroup()
+		f.groups[kindError] = cfg.TerminatorErrorLogGroup()
+	}
+	return f
 }
 
-// flush writes the objects of one complete interval: per terminator, the
-// access log and then the error log.
+// flush writes the objects or the events of one complete interval: per
+// terminator, the access log and then the error log.
 func (f *nginxFlusher) flush(ctx context.Context, il *intervalLines) error {
+	if f.events != nil {
+		return f.sendEvents(ctx, il)
+	}
 	f.jobs = f.jobs[:0]
 	for instance := range f.cfg.Terminators {
 		for _, kind := range []logKind{kindAccess, kindError} {
@@ -64,6 +97,28 @@ func (f *nginxFlusher) flush(ctx context.Context, il *intervalLines) error {
 			t.accessObjects++
 		} else {
 			t.errorObjects++
+		}
+	}
+	return nil
+}
+
+// sendEvents sends the lines of one complete interval as log events: per
+// terminator, the access log and then the error log, each in time order.
+func (f *nginxFlusher) sendEvents(ctx context.Context, il *intervalLines) error {
+	for instance, t := range f.cfg.Terminators {
+		for _, kind := range []logKind{kindAccess, kindError} {
+			refs := il.refs[kind][instance]
+			slices.SortFunc(refs, compareLineRefs)
+			group := f.groups[kind]
+			for _, ref := range refs {
+				// An nginx line's key is its time in µs.
+				at := time.UnixMilli(floorDiv(ref.key, 1000)).UTC()
+				line := il.line(ref)
+				message := string(line[:len(line)-1])
+				if err := f.events.WriteLogEvent(ctx, group, t.InstanceID, at, message); err != nil {
+					return fmt.Errorf("sim: write log event to group %s stream %s: %w", group, t.InstanceID, err)
+				}
+			}
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/cutover-dev/cutover/ingest/outcome"
@@ -44,17 +45,26 @@ type Summary struct {
 	// Terminators describe the nginx logs of each Config.Terminators
 	// instance, in the same order.
 	Terminators []TerminatorSummary
+	// TerminatorLogEvents is true when the terminators' lines went out as
+	// log events instead of objects.
+	TerminatorLogEvents bool
+
+	// Metrics holds one total per metric written: per namespace, metric
+	// name and dimensions (compared in order), in the order of each
+	// metric's first datapoint. FindMetric looks one up. It is empty when
+	// the writer is not a MetricWriter.
+	Metrics []MetricTotal
 }
 
 // TerminatorSummary is the ground truth of one terminator's nginx logs.
 // Config.MalformedRate does not apply to them: every line is well-formed.
 type TerminatorSummary struct {
 	InstanceID string
-	// Objects written per log.
+	// Objects written per log, zero when the lines went out as log events.
 	AccessObjects int
 	ErrorObjects  int
-	// Lines written per log. Every error-log line is one that
-	// nginx.ErrorReader returns as a record.
+	// Lines written per log, as objects or as log events. Every error-log
+	// line is one that nginx.ErrorReader returns as a record.
 	AccessLines int
 	ErrorLines  int
 	// ConnectionsByOutcome counts the client connections that left a line,
@@ -119,6 +129,8 @@ type counts struct {
 	alb, nlb                         PathSummary
 	albIdentities, nlbIdentities     []bool // by client index
 	terminators                      []terminatorCounts
+	terminatorLogEvents              bool
+	metrics                          metricTotals
 }
 
 // terminatorCounts is a TerminatorSummary while a run is in progress.
@@ -143,6 +155,8 @@ func (c *counts) summary(instanceIDs []string) Summary {
 		AccessWithoutConnection: c.accessWithoutConnection,
 		ALB:                     c.alb,
 		NLB:                     c.nlb,
+		TerminatorLogEvents:     c.terminatorLogEvents,
+		Metrics:                 slices.Clone(c.metrics.totals),
 	}
 	for status, n := range c.connectionsByStatus {
 		if n > 0 {
@@ -196,10 +210,17 @@ func countDistinct(seen []bool) int {
 
 // Run simulates cfg and writes the ALB's access-log and connection-log
 // objects, the ELBAccessLogTestFile, and the terminators' nginx access-log
-// and error-log objects (under TerminatorKeyPrefix) to w. It generates one
-// 5-minute interval at a time and writes each interval's objects once no
-// later line can fall into it. It stops at the first error of w or when ctx ends, and
-// returns the Summary of what it wrote until then.
+// and error-log objects (under TerminatorKeyPrefix) to w. When
+// Config.TerminatorLogEvents is set and w is a LogEventWriter, the
+// terminators' lines go out as log events instead. When w is a
+// MetricWriter, Run also writes both load balancers' CloudWatch metrics,
+// one datapoint per metric and minute, derived from the same connections
+// and requests as the logs.
+//
+// Run generates one 5-minute interval at a time and writes each interval's
+// objects, events and metrics once no later line can fall into it. It stops
+// at the first error of w or when ctx ends, and returns the Summary of what
+// it wrote until then.
 func Run(ctx context.Context, cfg Config, w ObjectWriter) (Summary, error) {
 	if err := cfg.Validate(); err != nil {
 		return Summary{}, err
@@ -218,34 +239,45 @@ func Run(ctx context.Context, cfg Config, w ObjectWriter) (Summary, error) {
 	}
 	summary := func() Summary { return c.summary(instanceIDs) }
 
+	metricWriter, _ := w.(MetricWriter)
+	var metrics *metricRecorder
+	if metricWriter != nil {
+		metrics = newMetricRecorder(m)
+	}
 	pending := newPendingLines(len(cfg.Nodes))
 	nginxPending := newPendingLines(len(cfg.Terminators))
-	nginx := newNginxLog(m, nginxPending, c)
-	gen := newGenerator(m, nginx, newALBLog(m, pending, c))
-	flusher := newObjectFlusher(&cfg, w, c)
-	nginxFlusher := newNginxFlusher(&cfg, w, c)
+	nginx := newNginxLog(m, nginxPending, c, metrics)
+	gen := newGenerator(m, nginx, newALBLog(m, pending, c, metrics))
+	out := &outputWriter{
+		objects:      newObjectFlusher(&cfg, w, c),
+		nginx:        newNginxFlusher(&cfg, w, c),
+		metrics:      metricWriter,
+		metricTotals: &c.metrics,
+	}
+	c.terminatorLogEvents = out.nginx.events != nil
 
 	if err := writeControlObject(ctx, &cfg, w); err != nil {
 		return summary(), err
 	}
 	c.controlObjects++
-	// While the generator draws one interval, a goroutine compresses and
-	// writes the previous one: the ALB's objects, then the terminators'.
-	// Objects are still written in interval order, one at a time.
-	var inFlight, nginxInFlight *intervalLines
+	// While the generator draws one interval, a goroutine writes the
+	// previous one: the ALB's objects, then the terminators' objects or
+	// events, then the metrics of its minutes. Everything is still written
+	// in interval order, one call at a time.
+	var inFlight *intervalOutput
 	var flushed chan error
 	waitForFlush := func() error {
 		if flushed == nil {
 			return nil
 		}
 		err := <-flushed
-		if inFlight != nil {
-			pending.release(inFlight)
+		if inFlight.alb != nil {
+			pending.release(inFlight.alb)
 		}
-		if nginxInFlight != nil {
-			nginxPending.release(nginxInFlight)
+		if inFlight.nginx != nil {
+			nginxPending.release(inFlight.nginx)
 		}
-		inFlight, nginxInFlight, flushed = nil, nil, nil
+		inFlight, flushed = nil, nil
 		return err
 	}
 
@@ -265,21 +297,15 @@ func Run(ctx context.Context, cfg Config, w ObjectWriter) (Summary, error) {
 		if err := waitForFlush(); err != nil {
 			return summary(), err
 		}
-		// Every line is at or after the start of its connection, so no
-		// later interval adds lines to this one.
-		il, nl := pending.take(index), nginxPending.take(index)
-		if il != nil || nl != nil {
-			inFlight, nginxInFlight, flushed = il, nl, make(chan error, 1)
-			go func() {
-				var err error
-				if il != nil {
-					err = flusher.flush(ctx, il)
-				}
-				if err == nil && nl != nil {
-					err = nginxFlusher.flush(ctx, nl)
-				}
-				flushed <- err
-			}()
+		// Every line and observation is at or after the start of its
+		// connection, so no later interval adds any to this one.
+		next := &intervalOutput{alb: pending.take(index), nginx: nginxPending.take(index)}
+		if metrics != nil {
+			next.metrics = metrics.take(to)
+		}
+		if next.alb != nil || next.nginx != nil || len(next.metrics) > 0 {
+			inFlight, flushed = next, make(chan error, 1)
+			go func() { flushed <- out.write(ctx, next) }()
 		}
 	}
 	if err := waitForFlush(); err != nil {
@@ -288,7 +314,44 @@ func Run(ctx context.Context, cfg Config, w ObjectWriter) (Summary, error) {
 	if n := len(pending.open) + len(nginxPending.open); n != 0 {
 		return summary(), fmt.Errorf("sim: internal error: %d intervals still hold lines after the run", n)
 	}
+	if metrics != nil && (metrics.late > 0 || len(metrics.open) > 0) {
+		return summary(), fmt.Errorf("sim: internal error: %d metric observations came after their minute was written, %d minutes were never written",
+			metrics.late, len(metrics.open))
+	}
 	return summary(), nil
+}
+
+// intervalOutput is the output of one complete interval: the lines of the
+// ALB and of the terminators (nil when there are none), and the metrics of
+// the minutes that became complete with it.
+type intervalOutput struct {
+	alb, nginx *intervalLines
+	metrics    []Metric
+}
+
+// outputWriter writes the output of each interval.
+type outputWriter struct {
+	objects      *objectFlusher
+	nginx        *nginxFlusher
+	metrics      MetricWriter // nil when the run writes no metrics
+	metricTotals *metricTotals
+}
+
+func (o *outputWriter) write(ctx context.Context, out *intervalOutput) error {
+	if out.alb != nil {
+		if err := o.objects.flush(ctx, out.alb); err != nil {
+			return err
+		}
+	}
+	if out.nginx != nil {
+		if err := o.nginx.flush(ctx, out.nginx); err != nil {
+			return err
+		}
+	}
+	if o.metrics != nil {
+		return writeMetrics(ctx, o.metrics, out.metrics, o.metricTotals)
+	}
+	return nil
 }
 
 // writeControlObject writes the ELBAccessLogTestFile that ELB writes when

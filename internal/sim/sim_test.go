@@ -619,6 +619,16 @@ func TestRunRejectsInvalidConfig(t *testing.T) {
 		{"malformed rate", func(c *Config) { c.MalformedRate = 1 }, "MalformedRate"},
 		{"rate scale", func(c *Config) { c.RateScale = 0 }, "RateScale"},
 		{"trough", func(c *Config) { c.TroughRatio = 0 }, "TroughRatio"},
+		{"ALB target group name", func(c *Config) { c.ALBTargetGroupName = "-tg" }, "ALBTargetGroupName"},
+		{"ALB target group id", func(c *Config) { c.ALBTargetGroupID = "1431F8721F6C073F" }, "ALBTargetGroupID"},
+		{"NLB name", func(c *Config) { c.NLBName = "" }, "NLBName"},
+		{"NLB id", func(c *Config) { c.NLBID = "8d41c07e" }, "NLBID"},
+		{"NLB target group name", func(c *Config) { c.NLBTargetGroupName = "nginx_tg" }, "NLBTargetGroupName"},
+		{"NLB target group id", func(c *Config) { c.NLBTargetGroupID = "" }, "NLBTargetGroupID"},
+		{"no log group prefix", func(c *Config) { c.TerminatorLogGroupPrefix = "" }, "TerminatorLogGroupPrefix"},
+		{"log group prefix with slash", func(c *Config) { c.TerminatorLogGroupPrefix = "/sim/" }, "TerminatorLogGroupPrefix"},
+		{"log group prefix with space", func(c *Config) { c.TerminatorLogGroupPrefix = "/cutover sim" }, "TerminatorLogGroupPrefix"},
+		{"long log group prefix", func(c *Config) { c.TerminatorLogGroupPrefix = "/" + strings.Repeat("a", 499) }, "TerminatorLogGroupPrefix"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
