@@ -191,19 +191,17 @@ func (e *ELBv2) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if e.Faults.Apply(w, r, query.Action, errorFormat) {
-		return
-	}
-
-	switch query.Action {
-	case "DescribeLoadBalancers":
-		e.describeLoadBalancers(w, query)
-	case "DescribeTargetGroups":
-		e.describeTargetGroups(w, query)
-	default:
-		errorFormat.Write(w, http.StatusBadRequest, "InvalidAction",
-			fmt.Sprintf("The action %q is not valid for this web service", query.Action))
-	}
+	e.Faults.Serve(w, r, query.Action, errorFormat, func(w http.ResponseWriter) {
+		switch query.Action {
+		case "DescribeLoadBalancers":
+			e.describeLoadBalancers(w, query)
+		case "DescribeTargetGroups":
+			e.describeTargetGroups(w, query)
+		default:
+			errorFormat.Write(w, http.StatusBadRequest, "InvalidAction",
+				fmt.Sprintf("The action %q is not valid for this web service", query.Action))
+		}
+	})
 }
 
 // elbv2Error is an API error that the handler sends as an awsQuery error

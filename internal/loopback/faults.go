@@ -1,8 +1,10 @@
 package loopback
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -19,6 +21,15 @@ const (
 	// FaultDelay waits for Fault.Delay and then lets the handler respond
 	// normally.
 	FaultDelay
+	// FaultDrop closes the connection without sending a response, so the
+	// client sees EOF or a connection reset, which the SDK's standard
+	// retryer retries.
+	FaultDrop
+	// FaultTruncate sends the handler's normal status, headers and full
+	// Content-Length, but only the first half of the body, and then closes
+	// the connection. The SDK (aws-sdk-go-v2 v1.48.0) reports the short
+	// body as a deserialization error and does not retry it.
+	FaultTruncate
 )
 
 // String returns the kind's name as used in error messages.
@@ -30,6 +41,10 @@ func (k FaultKind) String() string {
 		return "internal error"
 	case FaultDelay:
 		return "delay"
+	case FaultDrop:
+		return "drop"
+	case FaultTruncate:
+		return "truncate"
 	default:
 		return fmt.Sprintf("FaultKind(%d)", int(k))
 	}
@@ -57,6 +72,23 @@ type ErrorFormat struct {
 	Write func(w http.ResponseWriter, status int, code, message string)
 }
 
+// apiError is an API error that a handler sends in its protocol's error
+// format.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *apiError) Error() string {
+	return e.code + ": " + e.message
+}
+
+// write sends the error in format.
+func (e *apiError) write(w http.ResponseWriter, format ErrorFormat) {
+	format.Write(w, e.status, e.code, e.message)
+}
+
 // Faults is a queue of injected faults that a protocol handler consults
 // before it responds to each request. The zero value is empty and ready to use,
 // and all methods are safe for concurrent use.
@@ -70,7 +102,7 @@ type Faults struct {
 // action.
 func (f *Faults) Inject(fault Fault) error {
 	switch fault.Kind {
-	case FaultThrottle, FaultInternalError:
+	case FaultThrottle, FaultInternalError, FaultDrop, FaultTruncate:
 	case FaultDelay:
 		if fault.Delay <= 0 {
 			return fmt.Errorf("inject delay fault: delay is %v, want a positive duration", fault.Delay)
@@ -126,31 +158,92 @@ func (f *Faults) take(action string) (Fault, bool) {
 	return Fault{}, false
 }
 
-// Apply applies the next fault that matches action to the request. It
-// returns true when it has sent the response, or when the client went
-// away during a delay, so the handler must not write a response.
-func (f *Faults) Apply(w http.ResponseWriter, r *http.Request, action string, format ErrorFormat) bool {
+// Serve responds to a request for action. When a queued fault matches
+// action, Serve applies it, and otherwise it calls respond, which writes
+// the handler's normal response to the writer it is given. After
+// FaultDelay, respond runs when the delay ends, and not at all when the
+// client goes away during the delay.
+func (f *Faults) Serve(w http.ResponseWriter, r *http.Request, action string, format ErrorFormat, respond func(http.ResponseWriter)) {
 	fault, ok := f.take(action)
 	if !ok {
-		return false
+		respond(w)
+		return
 	}
 
 	switch fault.Kind {
 	case FaultThrottle:
 		format.Write(w, http.StatusBadRequest, format.ThrottlingCode, "Rate exceeded (injected fault)")
-		return true
 	case FaultInternalError:
 		format.Write(w, http.StatusInternalServerError, "InternalFailure", "Internal failure (injected fault)")
-		return true
 	case FaultDelay:
 		timer := time.NewTimer(fault.Delay)
 		defer timer.Stop()
 		select {
 		case <-timer.C:
-			return false
+			respond(w)
 		case <-r.Context().Done():
-			return true
 		}
+	case FaultDrop:
+		dropConnection(w)
+	case FaultTruncate:
+		writeTruncated(w, respond)
+	default:
+		respond(w)
 	}
-	return false
+}
+
+// dropConnection closes the client's connection without writing anything.
+func dropConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		// The connection cannot be taken over, as with HTTP/2. Aborting
+		// the handler makes the server reset the stream or close the
+		// connection instead.
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}
+
+// writeTruncated sends the response that respond writes, cut to half of its
+// body. It declares the full Content-Length, so the Go HTTP server closes
+// the connection after the short body and the client reads an unexpected
+// EOF.
+func writeTruncated(w http.ResponseWriter, respond func(http.ResponseWriter)) {
+	buffered := &bufferedResponse{header: http.Header{}}
+	respond(buffered)
+
+	for name, values := range buffered.header {
+		w.Header()[name] = values
+	}
+	body := buffered.body.Bytes()
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	status := buffered.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body[:len(body)/2])
+}
+
+// bufferedResponse is an http.ResponseWriter that keeps the response in
+// memory.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+
+func (b *bufferedResponse) WriteHeader(status int) {
+	if b.status == 0 {
+		b.status = status
+	}
+}
+
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
 }

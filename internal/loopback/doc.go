@@ -1,0 +1,20 @@
+// Package loopback serves AWS APIs on 127.0.0.1 for the demo and for tests,
+// so that the AWS SDK runs its real wire protocol against a server of the
+// project's own instead of AWS.
+//
+// [Start] serves every service on one port and routes each request by its
+// wire protocol, as the SDK's default client for the service sends it:
+//
+//   - CloudWatch: Smithy RPCv2 CBOR, a POST to
+//     /service/GraniteServiceVersion20100801/operation/NAME with the header
+//     Smithy-Protocol: rpc-v2-cbor. See [CloudWatch].
+//   - CloudWatch Logs: AWS JSON 1.1, a POST with the header
+//     X-Amz-Target: Logs_20140328.NAME. See [Logs].
+//   - Elastic Load Balancing v2: awsQuery, a form with Action and
+//     Version=2015-12-01. See [ELBv2].
+//   - S3: every other request, served by gofakes3 with an in-memory backend.
+//
+// Each service keeps its state in memory and has a [Faults] queue that
+// injects throttling, server errors, delays, dropped connections and
+// truncated responses. The server does not check request signatures.
+package loopback
