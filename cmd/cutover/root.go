@@ -103,6 +103,7 @@ DuckDB file, and answers questions about the migration with SQL and named querie
 		newIngestCommand(g, e),
 		newQueryCommand(g, e),
 		newSimulateCommand(g, e),
+		newCloudWatchCommand(g, e),
 	)
 	return root
 }
