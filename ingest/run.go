@@ -77,7 +77,8 @@ type Options struct {
 	// Terminator, when set, makes every object of the sources a log of one
 	// TLS-terminating proxy, whatever its name. The window still selects
 	// objects whose names carry an ELB interval end, and selects every other
-	// object.
+	// object. Run rejects CloudWatch Logs sources without it, because they
+	// contain only terminator logs.
 	Terminator *TerminatorOptions
 }
 
@@ -180,6 +181,13 @@ func Run(ctx context.Context, st Store, sources []Source, opts Options) (Summary
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Terminator == nil {
+		for _, src := range sources {
+			if s, ok := src.(*cwlogsSource); ok {
+				return Summary{}, fmt.Errorf("ingest %s: missing --terminator: a CloudWatch Logs source contains only terminator logs, so pass --terminator nginx, envoy or haproxy", s.uri)
+			}
+		}
 	}
 	manifest, err := st.Manifest(ctx)
 	if err != nil {

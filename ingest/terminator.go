@@ -134,16 +134,34 @@ func relativeKey(src Source, o Object) string {
 
 // asTerminatorObject turns a listed object into a log of opts.Proxy. The
 // name-derived fields of ELB logs are cleared, because they do not apply.
+// A slice of a CloudWatch Logs stream keeps End, the end of the slice.
 func asTerminatorObject(src Source, o Object, opts *TerminatorOptions) Object {
 	o.Kind = TerminatorKind(opts.Proxy)
-	o.End = time.Time{}
+	if o.LogStream == "" {
+		o.End = time.Time{}
+	}
 	o.LoadBalancer, o.Node = "", ""
 	o.TrafficPath = opts.TrafficPath
 	o.Instance = opts.Instance
-	if o.Instance == "" {
+	switch {
+	case o.Instance != "":
+	case o.LogStream != "":
+		o.Instance = InstanceFromStream(o.LogStream)
+	default:
 		o.Instance = InstanceFromKey(relativeKey(src, o))
 	}
 	return o
+}
+
+// InstanceFromStream derives an instance name from the name of a
+// CloudWatch Logs stream: InstanceFromKey of the name, else the whole name,
+// because the CloudWatch agent names a stream after the instance ID unless
+// its configuration sets another name.
+func InstanceFromStream(stream string) string {
+	if instance := InstanceFromKey(stream); instance != "" {
+		return instance
+	}
+	return stream
 }
 
 // IsNginxErrorLog reports whether an nginx log object is an error log rather
@@ -151,6 +169,25 @@ func asTerminatorObject(src Source, o Object, opts *TerminatorOptions) Object {
 // error.log, api-error.log.1 or error.log-20261203.gz.
 func IsNginxErrorLog(key string) bool {
 	return strings.Contains(strings.ToLower(baseName(key)), "error")
+}
+
+// IsNginxErrorLogStream reports whether an nginx log shipped to CloudWatch
+// Logs is an error log rather than an access log: the log group or stream
+// name contains "error", in any case, such as group /aws/ec2/nginx/error or
+// stream i-0a1b2c3d-error.
+func IsNginxErrorLogStream(group, stream string) bool {
+	return strings.Contains(strings.ToLower(group), "error") || strings.Contains(strings.ToLower(stream), "error")
+}
+
+// isNginxErrorObject reports whether an nginx log object is an error log,
+// by IsNginxErrorLogStream for a slice of a CloudWatch Logs stream and by
+// IsNginxErrorLog for other objects.
+func isNginxErrorObject(o Object) bool {
+	if o.LogStream != "" {
+		group := strings.TrimSuffix(o.Key, "/"+o.LogStream)
+		return IsNginxErrorLogStream(group, o.LogStream)
+	}
+	return IsNginxErrorLog(o.Key)
 }
 
 // terminatorReader is the interface that the readers of packages nginx, envoy
@@ -181,7 +218,7 @@ func readTerminator(ctx context.Context, l Loader, o Object, body io.Reader, opt
 	var logName func(*terminator.Record) string
 	switch o.Kind {
 	case KindTerminatorNginx:
-		if IsNginxErrorLog(o.Key) {
+		if isNginxErrorObject(o) {
 			er := nginx.NewErrorReader(body)
 			er.Location = location
 			r = er

@@ -169,3 +169,53 @@ func TestIsNginxErrorLog(t *testing.T) {
 	assert.False(t, IsNginxErrorLog("errors/access.log"), "folder names do not count")
 	assert.False(t, IsNginxErrorLog("web-1/access.log-20261203.gz"))
 }
+
+func TestInstanceFromStream(t *testing.T) {
+	for _, tc := range []struct {
+		stream, want string
+	}{
+		{"i-0123456789abcdef0", "i-0123456789abcdef0"},
+		{"nginx-access-i-0a1b2c3d", "i-0a1b2c3d"},
+		{"web-1/access", "web-1"},
+		{"ip-10-0-3-41.ec2.internal", "ip-10-0-3-41.ec2.internal"},
+	} {
+		assert.Equal(t, tc.want, InstanceFromStream(tc.stream), "InstanceFromStream(%q)", tc.stream)
+	}
+}
+
+func TestIsNginxErrorLogStream(t *testing.T) {
+	assert.True(t, IsNginxErrorLogStream("/aws/ec2/nginx/error", "i-0a1b2c3d"))
+	assert.True(t, IsNginxErrorLogStream("/aws/ec2/nginx", "i-0a1b2c3d-Error"))
+	assert.False(t, IsNginxErrorLogStream("/aws/ec2/nginx/access", "i-0a1b2c3d"))
+}
+
+func TestAsTerminatorObjectSlice(t *testing.T) {
+	slice := Object{URI: "cwlogs://nginx/i-0a1b2c3d@2026-12-03T10:00:00Z", Key: "nginx/i-0a1b2c3d", Kind: KindOther,
+		End: time.Date(2026, 12, 3, 11, 0, 0, 0, time.UTC), LogStream: "i-0a1b2c3d"}
+	opts := &TerminatorOptions{Proxy: terminator.SourceNginx, TrafficPath: TrafficPathALB}
+
+	o := asTerminatorObject(nil, slice, opts)
+
+	assert.Equal(t, KindTerminatorNginx, o.Kind)
+	assert.Equal(t, slice.End, o.End, "a slice keeps its end")
+	assert.Equal(t, "i-0a1b2c3d", o.Instance)
+	assert.Equal(t, TrafficPathALB, o.TrafficPath)
+
+	opts.Instance = "edge-7"
+	assert.Equal(t, "edge-7", asTerminatorObject(nil, slice, opts).Instance, "--instance wins over the stream")
+}
+
+func TestIsNginxErrorObject(t *testing.T) {
+	for _, tc := range []struct {
+		o    Object
+		want bool
+	}{
+		{Object{Key: "/aws/ec2/nginx/error/i-0a1b2c3d", LogStream: "i-0a1b2c3d"}, true},
+		{Object{Key: "/aws/ec2/nginx/i-0a1b2c3d-error", LogStream: "i-0a1b2c3d-error"}, true},
+		{Object{Key: "/aws/ec2/nginx/access/i-0a1b2c3d", LogStream: "i-0a1b2c3d"}, false},
+		{Object{Key: "errors/access.log"}, false},
+		{Object{Key: "web-1/error.log"}, true},
+	} {
+		assert.Equal(t, tc.want, isNginxErrorObject(tc.o), tc.o.Key)
+	}
+}

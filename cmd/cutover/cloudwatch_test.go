@@ -23,13 +23,7 @@ import (
 // into it: load balancers, ALB logs, metrics and terminator log events.
 func startSimulatedAWS(t *testing.T) (*loopback.Server, sim.Config, sim.Summary) {
 	t.Helper()
-	srv, err := loopback.Start(loopback.Options{Now: func() time.Time { return now }})
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, srv.Close()) })
-	for _, kv := range srv.Env() {
-		name, value, _ := strings.Cut(kv, "=")
-		t.Setenv(name, value)
-	}
+	srv := useLoopbackAWS(t, loopback.Options{Now: func() time.Time { return now }})
 
 	cfg := sim.DefaultConfig(time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC))
 	cfg.Duration = 2 * time.Hour
@@ -43,6 +37,20 @@ func startSimulatedAWS(t *testing.T) (*loopback.Server, sim.Config, sim.Summary)
 	require.NoError(t, err)
 	require.NotEmpty(t, truth.Metrics)
 	return srv, cfg, truth
+}
+
+// useLoopbackAWS starts a loopback AWS server for the test and points the
+// SDK's standard configuration at it.
+func useLoopbackAWS(t *testing.T, opts loopback.Options) *loopback.Server {
+	t.Helper()
+	srv, err := loopback.Start(opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, srv.Close()) })
+	for _, kv := range srv.Env() {
+		name, value, _ := strings.Cut(kv, "=")
+		t.Setenv(name, value)
+	}
+	return srv
 }
 
 // canonicalDimensions renders dimensions as table metrics stores them.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	"github.com/cutover-dev/cutover/ingest"
@@ -27,15 +28,16 @@ func newIngestCommand(g *globals, e env) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "ingest SOURCE...",
-		Short: "Load ALB, NLB and TLS-terminating proxy logs from S3 or local folders into the database",
+		Short: "Load ALB, NLB and TLS-terminating proxy logs from S3, CloudWatch Logs or local folders into the database",
 		Long: `Load ALB access and connection logs and NLB TLS access logs into the
 database.
 
-A SOURCE is s3://bucket/prefix or a local folder or file. Objects are routed
-by their key names: ALB access logs, ALB connection logs, NLB logs (table
-nlb_tls) and the ELBAccessLogTestFile control object. Other files are listed
-as skipped and not recorded. Objects already in the manifest with the same
-ETag are not read again.
+A SOURCE is s3://bucket/prefix, a local folder or file, or for --terminator
+logs cwlogs://LOG_GROUP[/STREAM_PREFIX]. Objects are routed by their key
+names: ALB access logs, ALB connection logs, NLB logs (table nlb_tls) and the
+ELBAccessLogTestFile control object. Other files are listed as skipped and
+not recorded. Objects already in the manifest with the same ETag are not
+read again.
 
 With --terminator nginx, envoy or haproxy, every object of the SOURCEs is a
 log of that proxy, whatever its name, for table terminator_tls. The instance
@@ -43,6 +45,19 @@ is --instance, or else the first EC2 instance ID (i- and 8 to 17 hex digits)
 in the object's key, or else the first folder below the SOURCE prefix or
 folder. An nginx object whose base name contains "error" is an error log, and
 every other one an access log.
+
+A cwlogs:// SOURCE reads the streams of a CloudWatch Logs group whose names
+start with STREAM_PREFIX (all streams without one). The group is the longest
+leading part of the path that is an existing log group, so a group name may
+contain "/": cwlogs:///aws/ec2/nginx/access/i-0 is group
+/aws/ec2/nginx/access and prefix i-0. Each stream is read in one-hour
+slices, each an object of the manifest, and the window selects the slices
+it overlaps. Until 15 minutes after its end, a slice is open: a later run
+reads it again when its stream received events since. After that, the next
+run reads it once more. Each reload replaces the slice's earlier rows. The
+instance is --instance, or else the first EC2 instance ID in the stream
+name, or else the stream name. An nginx stream is an error log when the
+group or stream name contains "error".
 
 Every line becomes a row or a rejected line (table rejected_lines), except
 the lines of terminator logs that are unrelated to TLS, which are counted as
@@ -52,10 +67,11 @@ retries the failed ones.`,
 		Example: `  cutover ingest s3://my-logs/alb --since 6h
   cutover ingest ./logs --db migration.duckdb
   cutover ingest s3://my-logs/alb/AWSLogs/123456789012/elasticloadbalancing/eu-west-1/ --from 2026-12-03 --to 2026-12-04
-  cutover ingest --terminator nginx --log-timezone Europe/Berlin ./nginx-logs/`,
+  cutover ingest --terminator nginx --log-timezone Europe/Berlin ./nginx-logs/
+  cutover ingest --terminator nginx cwlogs:///aws/ec2/nginx/access --since 6h`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return newUsageError("cutover ingest --help", "ingest needs at least one SOURCE: s3://bucket/prefix or a local folder or file")
+				return newUsageError("cutover ingest --help", "ingest needs at least one SOURCE: s3://bucket/prefix, a local folder or file, or cwlogs://LOG_GROUP")
 			}
 			return nil
 		},
@@ -68,8 +84,14 @@ retries the failed ones.`,
 			if err != nil {
 				return err
 			}
+			for _, arg := range args {
+				if termOpts == nil && isCloudWatchLogsURI(arg) {
+					return newUsageError("cutover ingest --terminator nginx "+arg,
+						"%s: missing --terminator: a CloudWatch Logs source contains only terminator logs, so pass --terminator nginx, envoy or haproxy", arg)
+				}
+			}
 			ctx := cmd.Context()
-			sources, err := openSources(ctx, g, args)
+			sources, err := openSources(ctx, g, e.now, args)
 			if err != nil {
 				return err
 			}
@@ -140,29 +162,62 @@ func startCPUProfile(path string) (func(), error) {
 }
 
 // openSources turns the SOURCE arguments into sources. The AWS configuration
-// is loaded once, and only when an S3 source needs it.
-func openSources(ctx context.Context, g *globals, args []string) ([]ingest.Source, error) {
-	var client ingest.S3API
-	newClient := func() (ingest.S3API, error) {
-		if client != nil {
-			return client, nil
+// is loaded once, and only when an S3 or CloudWatch Logs source needs it.
+// now is the clock of the CloudWatch Logs sources.
+func openSources(ctx context.Context, g *globals, now func() time.Time, args []string) ([]ingest.Source, error) {
+	var cfg *aws.Config
+	loadConfig := func() (aws.Config, error) {
+		if cfg != nil {
+			return *cfg, nil
 		}
-		cfg, err := ingest.LoadAWSConfig(ctx, g.endpointURL)
+		c, err := ingest.LoadAWSConfig(ctx, g.endpointURL)
+		if err != nil {
+			return aws.Config{}, err
+		}
+		cfg = &c
+		return c, nil
+	}
+
+	var s3Client ingest.S3API
+	newS3Client := func() (ingest.S3API, error) {
+		if s3Client != nil {
+			return s3Client, nil
+		}
+		c, err := loadConfig()
 		if err != nil {
 			return nil, err
 		}
-		client = ingest.NewS3Client(cfg, g.endpointURL)
-		return client, nil
+		s3Client = ingest.NewS3Client(c, g.endpointURL)
+		return s3Client, nil
 	}
+	var logsClient ingest.CloudWatchLogsAPI
+	newLogsClient := func() (ingest.CloudWatchLogsAPI, error) {
+		if logsClient != nil {
+			return logsClient, nil
+		}
+		c, err := loadConfig()
+		if err != nil {
+			return nil, err
+		}
+		logsClient = ingest.NewCloudWatchLogsClient(c, g.endpointURL)
+		return logsClient, nil
+	}
+	logs := ingest.WithCloudWatchLogs(newLogsClient, ingest.CloudWatchLogsOptions{Now: now, Logger: g.log})
+
 	var sources []ingest.Source
 	for _, arg := range args {
-		src, err := ingest.OpenSource(ctx, arg, newClient)
+		src, err := ingest.OpenSource(ctx, arg, newS3Client, logs)
 		if err != nil {
 			return nil, err
 		}
 		sources = append(sources, src)
 	}
 	return sources, nil
+}
+
+// isCloudWatchLogsURI reports whether arg names a CloudWatch Logs source.
+func isCloudWatchLogsURI(arg string) bool {
+	return strings.HasPrefix(strings.ToLower(arg), ingest.CloudWatchLogsScheme)
 }
 
 func printIngestSummary(e env, format string, sum ingest.Summary) error {
@@ -226,11 +281,15 @@ func (a storeAdapter) NewWriter(ctx context.Context) ingest.Writer {
 type writerAdapter struct{ w *store.Writer }
 
 func (a writerAdapter) Begin(o ingest.Object, parserVersion int, replace bool) ingest.Loader {
-	return loadAdapter{a.w.Begin(store.Object{
+	obj := store.Object{
 		URI: o.URI, ETag: o.ETag, Size: o.Size, Kind: string(o.Kind), ParserVersion: parserVersion,
 		IntervalEnd: o.End, LoadBalancer: o.LoadBalancer, Node: o.Node,
-		Instance: o.Instance, TrafficPath: o.TrafficPath,
-	}, replace)}
+		Instance: o.Instance, TrafficPath: o.TrafficPath, LogStream: o.LogStream,
+	}
+	if o.LastEvent != nil {
+		obj.LastEvent = o.LastEvent.Get
+	}
+	return loadAdapter{a.w.Begin(obj, replace)}
 }
 
 func (a writerAdapter) Close() { a.w.Close() }

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cutover-dev/cutover/ingest/outcome"
+	"github.com/cutover-dev/cutover/internal/loopback"
 	"github.com/cutover-dev/cutover/internal/sim"
 	"github.com/cutover-dev/cutover/internal/store"
 	"github.com/cutover-dev/cutover/internal/testutil/s3fake"
@@ -581,4 +582,168 @@ func TestIngestTerminatorFlagErrors(t *testing.T) {
 		assert.Equal(t, 2, code, "%v", tc.args)
 		assert.Contains(t, errOut, tc.want)
 	}
+}
+
+// cutoverAt runs the command in this process with the clock at clock, and
+// returns its exit code and output.
+func cutoverAt(t *testing.T, clock time.Time, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, env{stdout: &stdout, stderr: &stderr, now: func() time.Time { return clock }})
+	return code, stdout.String(), stderr.String()
+}
+
+// simLogEvent is a terminator's log line that the simulator wrote as a
+// CloudWatch Logs event.
+type simLogEvent struct {
+	group, stream string
+	time          time.Time
+	message       string
+}
+
+// logEventCollector keeps the simulator's log events and drops its
+// objects.
+type logEventCollector struct {
+	events []simLogEvent
+}
+
+func (c *logEventCollector) WriteObject(context.Context, string, []byte) error { return nil }
+
+func (c *logEventCollector) WriteLogEvent(_ context.Context, group, stream string, at time.Time, message string) error {
+	c.events = append(c.events, simLogEvent{group: group, stream: stream, time: at, message: message})
+	return nil
+}
+
+// ingestSummary returns the objects loaded and already loaded of kind
+// terminator_nginx from the JSON output of ingest.
+func ingestSummary(t *testing.T, out string) (loaded, alreadyLoaded int) {
+	t.Helper()
+	var sum struct {
+		Kinds []struct {
+			Kind          string `json:"kind"`
+			Loaded        int    `json:"objects_loaded"`
+			AlreadyLoaded int    `json:"objects_already_loaded"`
+		} `json:"kinds"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &sum), out)
+	for _, k := range sum.Kinds {
+		if k.Kind == "terminator_nginx" {
+			return k.Loaded, k.AlreadyLoaded
+		}
+	}
+	t.Fatalf("no terminator_nginx in %s", out)
+	return 0, 0
+}
+
+func TestIngestCloudWatchLogs(t *testing.T) {
+	srv := useLoopbackAWS(t, loopback.Options{})
+
+	// Two hours of the three terminators' nginx logs, from 13:00, as
+	// CloudWatch Logs events, one stream per instance.
+	cfg := sim.DefaultConfig(time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC))
+	cfg.Duration = 2 * time.Hour
+	cfg.Clients = 60
+	cfg.ALBWeight = 50
+	cfg.TerminatorLogEvents = true
+	var collector logEventCollector
+	truth, err := sim.Run(context.Background(), cfg, &collector)
+	require.NoError(t, err)
+	require.Len(t, truth.Terminators, 3)
+	accessGroup, errorGroup := cfg.TerminatorAccessLogGroup(), cfg.TerminatorErrorLogGroup()
+	require.Equal(t, "/cutover-sim/nginx/access", accessGroup)
+
+	// put stores the events that keep selects, each ingested two seconds
+	// after it was written, and returns how many access-log events it
+	// stored.
+	put := func(keep func(time.Time) bool) int {
+		access := 0
+		for _, e := range collector.events {
+			if !keep(e.time) {
+				continue
+			}
+			srv.Logs.PutEvents(e.group, e.stream, loopback.LogEvent{Time: e.time, Message: e.message, IngestionTime: e.time.Add(2 * time.Second)})
+			if e.group == accessGroup {
+				access++
+			}
+		}
+		return access
+	}
+	split := time.Date(2026, 12, 3, 14, 20, 0, 0, time.UTC)
+	accessEvents := put(func(at time.Time) bool { return at.Before(split) })
+	require.Greater(t, accessEvents, 100)
+
+	db := filepath.Join(t.TempDir(), "x.duckdb")
+	args := []string{"ingest", "--terminator", "nginx", "cwlogs://" + accessGroup, "cwlogs://" + errorGroup,
+		"--from", "2026-12-03T13:00:00Z", "--db", db, "--output", "json"}
+	accessRows := "SELECT count(*) FROM terminator_tls WHERE log = 'access'"
+	duplicates := "SELECT count(*) - count(DISTINCT (source_uri, source_line)) FROM terminator_tls"
+
+	// At 14:25 the slice from 13:00 of each of the 6 streams is closed and
+	// the one from 14:00 is open.
+	code, out, errOut := cutoverAt(t, split.Add(5*time.Minute), args...)
+	require.Equal(t, 0, code, errOut)
+	loaded, already := ingestSummary(t, out)
+	assert.Equal(t, []int{12, 0}, []int{loaded, already})
+	assert.Equal(t, accessEvents, count(t, db, accessRows))
+
+	// The rest of the events arrive. At 15:05 the slices from 14:00 are
+	// read again because their streams received events, and those from
+	// 15:00 for the first time.
+	accessEvents += put(func(at time.Time) bool { return !at.Before(split) })
+	code, out, errOut = cutoverAt(t, time.Date(2026, 12, 3, 15, 5, 0, 0, time.UTC), args...)
+	require.Equal(t, 0, code, errOut)
+	loaded, already = ingestSummary(t, out)
+	assert.Equal(t, []int{12, 6}, []int{loaded, already})
+	assert.Equal(t, accessEvents, count(t, db, accessRows))
+	assert.Equal(t, 0, count(t, db, duplicates))
+
+	// At 15:20 the slices from 14:00 have closed and are read once more.
+	// Those from 15:00 are open, and their streams received nothing since.
+	closing := time.Date(2026, 12, 3, 15, 20, 0, 0, time.UTC)
+	code, out, errOut = cutoverAt(t, closing, args...)
+	require.Equal(t, 0, code, errOut)
+	loaded, already = ingestSummary(t, out)
+	assert.Equal(t, []int{6, 12}, []int{loaded, already})
+
+	// A run at the same time loads nothing.
+	code, out, errOut = cutoverAt(t, closing, args...)
+	require.Equal(t, 0, code, errOut)
+	loaded, already = ingestSummary(t, out)
+	assert.Equal(t, []int{0, 18}, []int{loaded, already})
+
+	// Every line is in the table once, under its instance and log.
+	for _, term := range truth.Terminators {
+		where := " FROM terminator_tls WHERE instance = '" + term.InstanceID + "'"
+		assert.Equal(t, term.AccessLines, count(t, db, "SELECT count(*)"+where+" AND log = 'access'"), term.InstanceID)
+		assert.Equal(t, term.ErrorLines, count(t, db, "SELECT count(*)"+where+" AND log = 'error'"), term.InstanceID)
+	}
+	assert.Equal(t, 0, count(t, db, duplicates))
+	assert.Equal(t, 0, count(t, db, "SELECT count(*) FROM rejected_lines"))
+
+	// The manifest records each slice's stream and last event.
+	instance := truth.Terminators[0].InstanceID
+	sliceStart := time.Date(2026, 12, 3, 14, 0, 0, 0, time.UTC)
+	var lastEvent time.Time
+	for _, e := range collector.events {
+		if e.group == accessGroup && e.stream == instance && !e.time.Before(sliceStart) && e.time.Before(sliceStart.Add(time.Hour)) {
+			lastEvent = e.time
+		}
+	}
+	rows := queryJSON(t, db, `SELECT etag, log_stream, last_event_id IS NOT NULL AS has_event_id,
+		strftime(last_event_time AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%g') AS last_event_time,
+		strftime(interval_end AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S') AS interval_end
+		FROM objects WHERE uri = 'cwlogs://`+accessGroup+"/"+instance+`@2026-12-03T14:00:00Z'`)
+	require.Len(t, rows, 1)
+	assert.Equal(t, map[string]any{
+		"etag": "closed", "log_stream": instance, "has_event_id": true,
+		"last_event_time": lastEvent.Format("2006-01-02T15:04:05.000"), "interval_end": "2026-12-03T15:00:00",
+	}, rows[0])
+
+	// A cwlogs:// SOURCE needs --terminator, and the group must exist.
+	code, _, errOut = cutoverAt(t, closing, "ingest", "cwlogs://"+accessGroup, "--db", db)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "pass --terminator nginx, envoy or haproxy")
+	code, _, errOut = cutoverAt(t, closing, "ingest", "--terminator", "nginx", "cwlogs:///cutover-sim/haproxy", "--db", db)
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, errOut, "open cwlogs:///cutover-sim/haproxy: log group not found")
 }

@@ -26,7 +26,7 @@ func (f *terminatorFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.proxy, "terminator", "",
 		"read every object of the SOURCEs as a log of this proxy: nginx, envoy or haproxy (table terminator_tls)")
 	cmd.Flags().StringVar(&f.instance, "instance", "",
-		"instance name for --terminator logs (default: the first EC2 instance ID in each key, else the first folder below the SOURCE)")
+		"instance name for --terminator logs (default: the first EC2 instance ID in each key or stream name, else the first folder below the SOURCE or the stream name)")
 	cmd.Flags().StringVar(&f.trafficPath, "path", ingest.TrafficPathNLB,
 		"traffic path the --terminator instances served: nlb or alb")
 	cmd.Flags().StringVar(&f.timezone, "log-timezone", "UTC",

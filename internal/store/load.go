@@ -53,6 +53,30 @@ type Object struct {
 	// The manifest does not store them.
 	Instance    string
 	TrafficPath string
+
+	// LogStream, LastEventID and LastEventTime fill the manifest columns
+	// log_stream, last_event_id and last_event_time of a slice of a
+	// CloudWatch Logs stream: the stream and the last event read from the
+	// slice. They are empty for other objects, and the columns NULL.
+	LogStream     string
+	LastEventID   string
+	LastEventTime time.Time
+	// LastEvent, when set, is called once at Commit, after every line of the
+	// object was added, and its results replace LastEventID and
+	// LastEventTime, because the last event of a slice is known only once
+	// the slice was read. Objects returns it nil.
+	LastEvent func() (id string, at time.Time)
+}
+
+// withLastEvent returns o with the results of o.LastEvent in LastEventID
+// and LastEventTime, and LastEvent nil.
+func (o Object) withLastEvent() Object {
+	if o.LastEvent != nil {
+		o.LastEventID, o.LastEventTime = o.LastEvent()
+		o.LastEventTime = o.LastEventTime.UTC()
+		o.LastEvent = nil
+	}
+	return o
 }
 
 // LoadedObject is a manifest row: an object and what loading it produced.
@@ -69,7 +93,8 @@ type LoadedObject struct {
 // Objects returns the manifest, keyed by URI.
 func (d *DB) Objects(ctx context.Context) (map[string]LoadedObject, error) {
 	rows, err := d.sql.QueryContext(ctx, `SELECT uri, etag, size, kind, parser_version, rows, rejected,
-		coalesce(skipped_lines, 0), loaded_at, interval_end, coalesce(load_balancer, ''), coalesce(node, '') FROM objects`)
+		coalesce(skipped_lines, 0), loaded_at, interval_end, coalesce(load_balancer, ''), coalesce(node, ''),
+		coalesce(log_stream, ''), coalesce(last_event_id, ''), last_event_time FROM objects`)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest of %s: %w", d.path, err)
 	}
@@ -77,12 +102,15 @@ func (d *DB) Objects(ctx context.Context) (map[string]LoadedObject, error) {
 	out := make(map[string]LoadedObject)
 	for rows.Next() {
 		var o LoadedObject
-		var end sql.NullTime
+		var end, lastEvent sql.NullTime
 		if err := rows.Scan(&o.URI, &o.ETag, &o.Size, &o.Kind, &o.ParserVersion, &o.Rows, &o.Rejected, &o.SkippedLines, &o.LoadedAt,
-			&end, &o.LoadBalancer, &o.Node); err != nil {
+			&end, &o.LoadBalancer, &o.Node, &o.LogStream, &o.LastEventID, &lastEvent); err != nil {
 			return nil, fmt.Errorf("read manifest of %s: %w", d.path, err)
 		}
 		o.IntervalEnd = end.Time
+		if lastEvent.Valid {
+			o.LastEventTime = lastEvent.Time.UTC()
+		}
 		out[o.URI] = o
 	}
 	if err := rows.Err(); err != nil {
@@ -339,6 +367,9 @@ func (l *Load) replaced() []string {
 // entry are committed, or with the error that prevented it. That call may
 // come before Commit returns, or later on the writer's committer.
 func (l *Load) Commit(ctx context.Context, done func(LoadedObject, error)) {
+	// Resolve the last event here, on the caller's goroutine, before the
+	// object goes to the committer.
+	l.obj = l.obj.withLastEvent()
 	if l.conn == nil {
 		// Small object: the committer commits it with others.
 		l.done = done
@@ -590,16 +621,18 @@ func insert(ctx context.Context, conn *sql.Conn, table string, recs []arrow.Reco
 
 // recordObjects adds the objects' manifest entries.
 func recordObjects(ctx context.Context, conn *sql.Conn, objs []LoadedObject) error {
-	const columns = 12
-	query := "INSERT INTO objects (uri, etag, size, kind, parser_version, rows, rejected, skipped_lines, loaded_at, interval_end, load_balancer, node) VALUES "
+	const columns = 15
+	query := "INSERT INTO objects (uri, etag, size, kind, parser_version, rows, rejected, skipped_lines, loaded_at, interval_end, load_balancer, node, " +
+		"log_stream, last_event_id, last_event_time) VALUES "
 	args := make([]any, 0, columns*len(objs))
 	for i, o := range objs {
 		if i > 0 {
 			query += ", "
 		}
-		query += "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		query += "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 		args = append(args, o.URI, o.ETag, o.Size, o.Kind, o.ParserVersion, o.Rows, o.Rejected, o.SkippedLines, o.LoadedAt,
-			nullTime(o.IntervalEnd), nullString(o.LoadBalancer), nullString(o.Node))
+			nullTime(o.IntervalEnd), nullString(o.LoadBalancer), nullString(o.Node),
+			nullString(o.LogStream), nullString(o.LastEventID), nullTime(o.LastEventTime))
 	}
 	if _, err := conn.ExecContext(ctx, query, args...); err != nil {
 		return fmt.Errorf("record objects in the manifest: %w", err)
