@@ -82,8 +82,10 @@ func newRootCommand(g *globals, e env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "cutover",
 		Short: "Compare the NLB and ALB paths of a mutual-TLS migration and gate its weight steps",
-		Long: `cutover ingests ALB access and connection logs from S3 or local folders into a
-DuckDB file, and answers questions about the migration with SQL and named queries.`,
+		Long: `cutover loads the evidence of both paths into a DuckDB file: ALB and NLB logs
+from S3 or local folders, the terminating proxies' logs from there or from
+CloudWatch Logs, and both load balancers' CloudWatch metrics. It answers
+questions about the migration with SQL and named queries.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
