@@ -418,7 +418,65 @@ func openQueryFixture(t *testing.T) *DB {
 		require.NoError(t, err, "load %s", f.obj.URI)
 		require.Equal(t, int64(len(f.requests)+len(f.connections)+len(f.nlbs)+len(f.terminators)), loaded.Rows, "rows of %s", f.obj.URI)
 	}
+	loadMetricFixture(t, db)
 	return db
+}
+
+// loadMetricFixture stores three minutes of CloudWatch metrics, from
+// 10:59 to 11:02, of the shop ALB and the edge NLB.
+func loadMetricFixture(t *testing.T, db *DB) {
+	t.Helper()
+	type point struct {
+		metric, stat, dimensions string
+		at                       string // time of day on 3 December 2026, UTC
+		value                    float64
+		known, datapoint         bool
+	}
+	shopTG := "LoadBalancer=" + shopELB + ",TargetGroup=targetgroup/shop-web/73e2d6bc24d8a067"
+	edgeTG := "LoadBalancer=" + edgeELB + ",TargetGroup=targetgroup/edge-tcp/5e0a9f3c71b2d648"
+	series := map[string][]point{
+		shopELB: {
+			{"RequestCount", "Sum", "", "10:59:00", 12, true, true},
+			{"RequestCount", "Sum", "", "11:00:00", 0, true, false},
+			{"RequestCount", "Sum", "", "11:01:00", 30, true, true},
+			{"ClientTLSNegotiationErrorCount", "Sum", "", "11:01:00", 2, true, true},
+			{"HTTPCode_ELB_5XX_Count", "Sum", "", "10:59:00", 1, true, true},
+			{"HTTPCode_Target_5XX_Count", "Sum", "", "11:01:00", 3, true, true},
+			{"TargetResponseTime", "p99", "", "10:59:00", 0.41, true, true},
+			{"TargetResponseTime", "p99", "", "11:00:00", 0, false, false},
+			{"TargetResponseTime", "p99", "", "11:01:00", 0.25, true, true},
+			{"HealthyHostCount", "Minimum", shopTG, "11:00:00", 2, true, true},
+			{"HealthyHostCount", "Minimum", shopTG, "11:01:00", 1, true, true},
+			{"UnHealthyHostCount", "Maximum", shopTG, "11:01:00", 1, true, true},
+		},
+		edgeELB: {
+			{"NewFlowCount", "Sum", "", "11:00:00", 40, true, true},
+			{"NewFlowCount", "Sum", "", "11:01:00", 35, true, true},
+			{"TCP_Client_Reset_Count", "Sum", "", "11:01:00", 4, true, true},
+			{"TCP_Target_Reset_Count", "Sum", "", "11:01:00", 0, true, false},
+			{"HealthyHostCount", "Minimum", edgeTG, "11:00:00", 0, false, false},
+			{"HealthyHostCount", "Minimum", edgeTG, "11:01:00", 3, true, true},
+		},
+	}
+	for lb, points := range series {
+		namespace := "AWS/NetworkELB"
+		if lb == shopELB {
+			namespace = "AWS/ApplicationELB"
+		}
+		rows := make([]MetricRow, len(points))
+		for i, p := range points {
+			dims := p.dimensions
+			if dims == "" {
+				dims = "LoadBalancer=" + lb
+			}
+			rows[i] = MetricRow{Namespace: namespace,
+				Metric: p.metric, LoadBalancer: lb, Dimensions: dims, Stat: p.stat, Period: 60, Time: fixtureTime(p.at),
+				Value: p.value, Known: p.known, Datapoint: p.datapoint}
+		}
+		w := MetricWindow{LoadBalancers: []string{lb}, From: fixtureTime("10:59:00"), To: fixtureTime("11:02:00"), Period: 60}
+		_, err := db.ReplaceMetrics(context.Background(), w, rows, nil, fixtureTime("11:10:00"))
+		require.NoError(t, err)
+	}
 }
 
 func goldenPath(name string) string {
