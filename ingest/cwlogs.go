@@ -111,9 +111,9 @@ func (e *LastEvent) set(id string, at time.Time) {
 // read.
 //
 // NOTE: each slice costs at least one FilterLogEvents request, which
-// CloudWatch Logs throttles per account and Region. The SDK retries
-// throttled requests up to its maximum attempts (AWS_MAX_ATTEMPTS, 3 by
-// default), and a slice that still fails is retried by the next run.
+// CloudWatch Logs throttles per account and Region. The client retries
+// throttled requests (see NewCloudWatchLogsClient), and a slice that still
+// fails is retried by the next run.
 type cwlogsSource struct {
 	client CloudWatchLogsAPI
 	// uri is the source's URI as given. group and streamPrefix are its
@@ -438,11 +438,23 @@ func (r *eventReader) Close() error {
 	return nil
 }
 
+// cloudWatchLogsAttempts is the default maximum of attempts per CloudWatch
+// Logs request.
+const cloudWatchLogsAttempts = 8
+
 // NewCloudWatchLogsClient returns a CloudWatch Logs client for cfg, which
 // LoadAWSConfig returns. A non-empty endpointURL becomes the client's
 // endpoint, even when cfg was loaded some other way.
+//
+// Unless the configuration sets a maximum (AWS_MAX_ATTEMPTS or max_attempts),
+// the client makes up to cloudWatchLogsAttempts attempts per request instead
+// of the SDK's 3, because a backfill reads many slices at once and
+// FilterLogEvents is throttled per account and Region.
 func NewCloudWatchLogsClient(cfg aws.Config, endpointURL string) *cloudwatchlogs.Client {
 	return cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) {
+		if cfg.RetryMaxAttempts == 0 {
+			o.RetryMaxAttempts = cloudWatchLogsAttempts
+		}
 		if endpointURL != "" {
 			o.BaseEndpoint = aws.String(endpointURL)
 		}

@@ -837,3 +837,13 @@ func TestLoopbackRunNginxGroups(t *testing.T) {
 	assert.Equal(t, KindSummary{Kind: KindTerminatorNginx, AlreadyLoaded: 1}, nginxKind(t, sum))
 	assert.Empty(t, st.begunURIs())
 }
+
+func TestCloudWatchLogsClientAttempts(t *testing.T) {
+	client := NewCloudWatchLogsClient(aws.Config{Region: "eu-west-1"}, "http://127.0.0.1:1")
+	assert.Equal(t, cloudWatchLogsAttempts, client.Options().RetryMaxAttempts)
+	assert.Equal(t, "http://127.0.0.1:1", aws.ToString(client.Options().BaseEndpoint))
+
+	// A maximum from the configuration wins.
+	client = NewCloudWatchLogsClient(aws.Config{Region: "eu-west-1", RetryMaxAttempts: 2}, "")
+	assert.Equal(t, 2, client.Options().RetryMaxAttempts)
+}
