@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
@@ -212,6 +213,10 @@ func LoadAWSConfig(ctx context.Context, endpointURL string) (aws.Config, error) 
 		cfg.BaseEndpoint = aws.String(endpointURL)
 	}
 	cfg.ServiceOptions = append(cfg.ServiceOptions, configureS3Client)
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = awshttp.NewBuildableClient()
+	}
+	cfg.HTTPClient = detachedBodyClient{next: cfg.HTTPClient}
 	return cfg, nil
 }
 
