@@ -12,6 +12,10 @@ const (
 	// maxFilterLogEventsLimit is the largest limit of FilterLogEvents, and
 	// the page size when a request sets none.
 	maxFilterLogEventsLimit = 10000
+	// maxFilterLogEventsBytes is the most message bytes in one
+	// FilterLogEvents page: the API returns as many events as fit in a 1 MB
+	// response. A page holds at least one event.
+	maxFilterLogEventsBytes = 1 << 20
 	// maxLogStreamNames is the number of logStreamNames that
 	// FilterLogEvents accepts.
 	//
@@ -112,9 +116,9 @@ func (l *Logs) filterLogEvents(r *http.Request) (any, *apiError) {
 		// An empty page that only moves the page number on.
 		output.NextToken = encodePageToken(next)
 		return output, nil
-	case len(events) > limit:
-		events = events[:limit]
-		last := events[limit-1]
+	case len(events) > pageLength(events, limit):
+		events = events[:pageLength(events, limit)]
+		last := events[len(events)-1]
 		next.After = eventOrderKey{Timestamp: last.Timestamp, Stream: last.LogStreamName, Seq: last.seq}
 		output.NextToken = encodePageToken(next)
 	}
@@ -122,6 +126,20 @@ func (l *Logs) filterLogEvents(r *http.Request) (any, *apiError) {
 		output.Events = append(output.Events, event.filteredEventJSON)
 	}
 	return output, nil
+}
+
+// pageLength returns how many of events fit in one page: at most limit,
+// and no more than maxFilterLogEventsBytes of messages, but at least one.
+func pageLength(events []selectedEvent, limit int) int {
+	n := min(len(events), limit)
+	size := 0
+	for i := range n {
+		size += len(events[i].Message)
+		if size > maxFilterLogEventsBytes && i > 0 {
+			return i
+		}
+	}
+	return n
 }
 
 // formatBound returns a time bound for a fingerprint, which must not

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -344,4 +345,26 @@ func TestLogsDroppedConnectionRetried(t *testing.T) {
 	assert.Equal(t, want, got)
 	assert.Equal(t, []int{4, 4, 2}, pageSizes)
 	assert.Equal(t, 3+2, srv.Logs.Calls("FilterLogEvents"))
+}
+
+func TestFilterLogEventsPageSizeCap(t *testing.T) {
+	srv, err := Start(Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { srv.Close() })
+
+	// 300 events of 10 KiB: 102 fit in 1 MiB of messages.
+	start := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	message := strings.Repeat("x", 10<<10)
+	for i := range 300 {
+		srv.Logs.PutEvents("big", "i-0abc", LogEvent{Time: start.Add(time.Duration(i) * time.Millisecond), Message: message})
+	}
+	client := newLogsClient(srv)
+	var sizes []int
+	pages := cloudwatchlogs.NewFilterLogEventsPaginator(client, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("big")})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(context.Background())
+		require.NoError(t, err)
+		sizes = append(sizes, len(page.Events))
+	}
+	assert.Equal(t, []int{102, 102, 96}, sizes)
 }
