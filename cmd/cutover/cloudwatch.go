@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -73,6 +74,10 @@ minutes after each minute ends. Without window flags the window is the last
 			if w.From.IsZero() {
 				w.From = now.Add(-defaultMetricsWindow)
 			}
+			if now.Sub(w.From) > cloudwatch.MaxAge {
+				return newUsageError("--since 14d", "the window starts %s, more than %d days ago: CloudWatch keeps no older datapoints",
+					w.From.Format(time.RFC3339), int(cloudwatch.MaxAge.Hours()/24))
+			}
 			if w.To.IsZero() || w.To.After(now.Add(-settle)) {
 				w.To = now.Add(-settle)
 			}
@@ -103,8 +108,9 @@ minutes after each minute ends. Without window flags the window is the last
 		},
 	}
 	window.register(cmd)
-	cmd.Flags().StringVar(&alb, "alb", "", "the ALB's name or ARN")
-	cmd.Flags().StringVar(&nlb, "nlb", "", "the NLB's name or ARN")
+	cmd.Flags().Lookup("since").Usage = "only the last DURATION before now, such as 2h, 90m or 7d (default 6h)"
+	cmd.Flags().StringVar(&alb, "alb", "", "the ALB's name, ARN or app/NAME/ID dimension")
+	cmd.Flags().StringVar(&nlb, "nlb", "", "the NLB's name, ARN or net/NAME/ID dimension")
 	cmd.Flags().DurationVar(&settle, "settle", 5*time.Minute, "leave out this newest part of the window, whose datapoints CloudWatch may not have published yet")
 	cmd.Flags().DurationVar(&wait, "wait", 0, "how long to wait for another process that holds the database, such as 30s")
 	return cmd
@@ -132,9 +138,19 @@ func pullMetrics(ctx context.Context, g *globals, w ingest.Window, now time.Time
 		if want.nameOrARN == "" {
 			continue
 		}
-		lb, err := cloudwatch.Resolve(ctx, elbClient, want.nameOrARN)
+		// CloudWatch names a load balancer app/NAME/ID or net/NAME/ID, so
+		// that form is accepted too: the name resolves it, and the ID must
+		// match.
+		nameOrARN, dimension := want.nameOrARN, ""
+		if parts := strings.Split(nameOrARN, "/"); len(parts) == 3 && (parts[0] == "app" || parts[0] == "net") {
+			nameOrARN, dimension = parts[1], want.nameOrARN
+		}
+		lb, err := cloudwatch.Resolve(ctx, elbClient, nameOrARN)
 		if err != nil {
 			return cloudwatch.Result{}, nil, err
+		}
+		if dimension != "" && lb.Dimension != dimension {
+			return cloudwatch.Result{}, nil, fmt.Errorf("load balancer %s is %s, not %s: check the ID", lb.Name, lb.Dimension, dimension)
 		}
 		if err := lb.CheckType(want.typ); err != nil {
 			return cloudwatch.Result{}, nil, newUsageError("cutover cloudwatch pull --alb ALB_NAME --nlb NLB_NAME", "%v", err)
@@ -193,7 +209,8 @@ func metricPulls(res cloudwatch.Result) []store.MetricPull {
 // pullTable lists every series and statistic pulled, then every metric
 // found missing.
 func pullTable(res cloudwatch.Result) table {
-	t := table{columns: []string{"namespace", "metric", "load_balancer", "dimensions", "stat", "status", "periods", "datapoints", "filled_zero", "unknown", "sum"}}
+	t := table{columns: []string{"namespace", "metric", "load_balancer", "dimensions", "stat", "status", "reason", "period_seconds",
+		"periods", "datapoints", "filled_zero", "unknown", "sum"}}
 	sums := make(map[string]float64)
 	for _, p := range res.Points {
 		if p.Known {
@@ -206,11 +223,11 @@ func pullTable(res cloudwatch.Result) table {
 		if s.Stat == cloudwatch.StatSum {
 			sum = sums[seriesID(s.Namespace, s.Metric, s.Dimensions, s.Stat)]
 		}
-		t.rows = append(t.rows, []any{s.Namespace, s.Metric, s.LoadBalancer, s.Dimensions, s.Stat, store.MetricPulled,
+		t.rows = append(t.rows, []any{s.Namespace, s.Metric, s.LoadBalancer, s.Dimensions, s.Stat, store.MetricPulled, nil, res.Period,
 			periods, s.Datapoints, s.Filled, s.Unknown, sum})
 	}
 	for _, m := range res.Missing {
-		t.rows = append(t.rows, []any{m.Namespace, m.Metric, m.LoadBalancer, m.Dimensions, nil, store.MetricMissing + ": " + m.Reason,
+		t.rows = append(t.rows, []any{m.Namespace, m.Metric, m.LoadBalancer, m.Dimensions, nil, store.MetricMissing, m.Reason, res.Period,
 			0, 0, 0, 0, nil})
 	}
 	return t

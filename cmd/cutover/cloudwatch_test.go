@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -137,6 +138,30 @@ func TestCloudWatchPullMatchesSimulator(t *testing.T) {
 	assert.Equal(t, totals, storedTotals(t, db))
 }
 
+func TestCloudWatchPullByDimension(t *testing.T) {
+	_, cfg, _ := startSimulatedAWS(t)
+	db := filepath.Join(t.TempDir(), "x.duckdb")
+
+	// The NLB named as CloudWatch names it, net/NAME/ID.
+	code, out, errOut := cutover(t, "cloudwatch", "pull", "--nlb", cfg.NLB(), "--from", "2026-12-03T13:00:00Z", "--to", "2026-12-03T14:00:00Z",
+		"--db", db, "--output", "json")
+	require.Equal(t, 0, code, errOut)
+	var rows []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &rows), out)
+	statuses := map[string]int{}
+	for _, r := range rows {
+		assert.Equal(t, cfg.NLB(), r["load_balancer"])
+		assert.Equal(t, 60.0, r["period_seconds"])
+		statuses[r["status"].(string)]++
+		if r["status"] == "missing" {
+			assert.NotEmpty(t, r["reason"])
+		}
+	}
+	assert.Greater(t, statuses["pulled"], 10)
+	assert.Equal(t, 6, statuses["missing"])
+	assert.Equal(t, 60, count(t, db, "SELECT count(DISTINCT time) FROM metrics"))
+}
+
 func TestCloudWatchPullErrors(t *testing.T) {
 	_, cfg, _ := startSimulatedAWS(t)
 	db := filepath.Join(t.TempDir(), "x.duckdb")
@@ -150,6 +175,9 @@ func TestCloudWatchPullErrors(t *testing.T) {
 		{"NLB given as ALB", []string{"--alb", cfg.NLBName, "--since", "1h"}, exitUsage, "has type network, expected type application"},
 		{"unknown name", []string{"--alb", "no-such-alb", "--since", "1h"}, exitError, "no-such-alb"},
 		{"window inside the settle time", []string{"--alb", cfg.LoadBalancerName, "--since", "2m"}, exitUsage, "is empty once the newest 5m0s are left out"},
+		{"window older than CloudWatch keeps", []string{"--alb", cfg.LoadBalancerName, "--since", "500d"}, exitUsage, "more than 455 days ago"},
+		{"dimension with another ID", []string{"--alb", "app/" + cfg.LoadBalancerName + "/0000000000000000", "--since", "1h"}, exitError,
+			"is " + cfg.ELB() + ", not app/" + cfg.LoadBalancerName + "/0000000000000000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

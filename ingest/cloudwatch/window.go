@@ -17,6 +17,10 @@ const (
 	hourRetention    = 455 * day
 )
 
+// MaxAge is how far back CloudWatch keeps datapoints: a window that starts
+// earlier cannot be pulled.
+const MaxAge = hourRetention
+
 // choosePeriod returns the shortest period that CloudWatch still keeps for
 // datapoints that start at from: 60 seconds when from is less than 15 days
 // before now, 300 seconds when less than 63 days before now, and 3600

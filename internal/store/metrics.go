@@ -94,8 +94,9 @@ func (b *batch) appendMetric(r *MetricRow, pulledAt time.Time) {
 }
 
 // ReplaceMetrics stores the rows and findings of one pull in one
-// transaction. The window's earlier rows of the same load balancers go
-// first, so pulling a window again replaces it rather than adding to it.
+// transaction. The earlier rows of the same load balancers that overlap the
+// window go first, so pulling a window again replaces it rather than adding
+// to it. A row of a longer period that reaches into the window goes whole.
 // Rows outside the window are an error, because they would survive the next
 // pull of it.
 func (d *DB) ReplaceMetrics(ctx context.Context, w MetricWindow, rows []MetricRow, pulls []MetricPull, pulledAt time.Time) (ReplacedMetrics, error) {
@@ -139,8 +140,11 @@ func (d *DB) ReplaceMetrics(ctx context.Context, w MetricWindow, rows []MetricRo
 
 func replaceMetrics(ctx context.Context, conn *sql.Conn, w MetricWindow, b *batch, pulls []MetricPull, pulledAt time.Time, res *ReplacedMetrics) error {
 	for _, lb := range w.LoadBalancers {
+		// A row covers [time, time + period). Every row that overlaps the
+		// window goes, so that a row of a coarser period pulled earlier
+		// cannot count the same minutes twice.
 		r, err := conn.ExecContext(ctx,
-			"DELETE FROM metrics WHERE load_balancer = ? AND time >= ? AND time < ?", lb, w.From, w.To)
+			"DELETE FROM metrics WHERE load_balancer = ? AND time < ? AND time + period * INTERVAL 1 SECOND > ?", lb, w.To, w.From)
 		if err != nil {
 			return err
 		}

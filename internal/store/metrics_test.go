@@ -101,3 +101,32 @@ func TestReplaceMetricsRejectsOutsideRows(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(0), got.Rows[0][0])
 }
+
+func TestReplaceMetricsReplacesCoarserRows(t *testing.T) {
+	db, _ := openTemp(t)
+	ctx := context.Background()
+	start := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+
+	// Two 300-second rows, 10:00 and 10:05, from a pull of older data.
+	coarse := minuteRows(start, 50, 40)
+	coarse[1].Time = start.Add(5 * time.Minute)
+	for i := range coarse {
+		coarse[i].Period = 300
+	}
+	_, err := db.ReplaceMetrics(ctx, MetricWindow{LoadBalancers: []string{testALB}, From: start, To: start.Add(10 * time.Minute), Period: 300}, coarse, nil, start)
+	require.NoError(t, err)
+
+	// A 60-second pull of 10:02 to 10:04 overlaps the row of 10:00 only.
+	res, err := db.ReplaceMetrics(ctx, MetricWindow{LoadBalancers: []string{testALB}, From: start.Add(2 * time.Minute), To: start.Add(4 * time.Minute), Period: 60},
+		minuteRows(start.Add(2*time.Minute), 7, 9), nil, start)
+	require.NoError(t, err)
+	assert.Equal(t, ReplacedMetrics{Deleted: 1, Inserted: 2}, res)
+
+	got, err := db.Query(ctx, `SELECT strftime(time, '%H:%M'), period, value FROM metrics ORDER BY time`)
+	require.NoError(t, err)
+	assert.Equal(t, [][]any{
+		{"10:02", int32(60), 7.0},
+		{"10:03", int32(60), 9.0},
+		{"10:05", int32(300), 40.0},
+	}, got.Rows)
+}
