@@ -247,11 +247,14 @@ func Run(ctx context.Context, st Store, sources []Source, opts Options) (Summary
 			return sum, err
 		}
 	}
-	for _, k := range []Kind{KindALBAccess, KindALBConnection, KindNLB, KindControl} {
-		count(k)
-	}
+	// The summary lists the kinds a run can load even when it found none of
+	// them. A terminator run loads its proxy's kind only.
 	if opts.Terminator != nil {
 		count(TerminatorKind(opts.Terminator.Proxy))
+	} else {
+		for _, k := range []Kind{KindALBAccess, KindALBConnection, KindNLB, KindControl} {
+			count(k)
+		}
 	}
 
 	// Load the objects, several at a time.

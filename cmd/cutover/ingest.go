@@ -119,7 +119,12 @@ retries the failed ones.`,
 			if bar != nil {
 				bar.finish()
 			}
-			if !w.From.IsZero() && sum.LogObjects == 0 {
+			switch {
+			case w.From.IsZero() || sum.LogObjects > 0:
+			case termOpts != nil:
+				g.log.Warn("no terminator log object or CloudWatch Logs slice in the window",
+					"from", w.From.Format(time.RFC3339), "to", w.To.Format(time.RFC3339))
+			default:
 				g.log.Warn("no ALB log object has an interval ending in the window; names carry the end of each 5-minute interval",
 					"from", w.From.Format(time.RFC3339), "to", w.To.Format(time.RFC3339))
 			}
