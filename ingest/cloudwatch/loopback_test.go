@@ -383,3 +383,57 @@ func TestLoopbackResolve(t *testing.T) {
 		assert.Contains(t, err.Error(), "has type network, expected type application")
 	})
 }
+
+// faultingAPI injects faults into the loopback server just before the
+// GetMetricData request with the given number, counted from 1.
+type faultingAPI struct {
+	cloudwatch.API
+	server  *loopback.Server
+	at      int
+	faults  []loopback.FaultKind
+	request int
+}
+
+func (f *faultingAPI) GetMetricData(ctx context.Context, in *awscloudwatch.GetMetricDataInput, opts ...func(*awscloudwatch.Options)) (*awscloudwatch.GetMetricDataOutput, error) {
+	f.request++
+	if f.request == f.at {
+		for _, kind := range f.faults {
+			if err := f.server.CloudWatch.Faults.Inject(loopback.Fault{Kind: kind, Action: "GetMetricData", Count: 1}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return f.API.GetMetricData(ctx, in, opts...)
+}
+
+func TestLoopbackPullFaultsMidPaging(t *testing.T) {
+	env := startLoopback(t)
+	traffic := addTraffic(t, env)
+	// Pages of 30 datapoints, so that each call of 120 periods takes several
+	// NextToken pages, and the faults hit the third page of the first call.
+	env.server.CloudWatch.MaxDatapointsPerCall = 30
+	api := &faultingAPI{API: env.cloudWatch, server: env.server, at: 3,
+		faults: []loopback.FaultKind{loopback.FaultThrottle, loopback.FaultDrop}}
+
+	result, err := cloudwatch.Pull(context.Background(), api, cloudwatch.Request{
+		LoadBalancers:     []cloudwatch.LoadBalancer{traffic.alb},
+		From:              trafficStart,
+		To:                loopbackNow,
+		Now:               loopbackNow,
+		MaxQueriesPerCall: 2,
+	})
+	require.NoError(t, err)
+
+	assert.Equal(t, 0, env.server.CloudWatch.Faults.Remaining(), "faults left")
+	assert.Greater(t, result.Calls, 8, "each call of 240 datapoints takes 8 pages of 30")
+	assert.Equal(t, result.Calls+2, env.server.CloudWatch.Calls("GetMetricData"), "requests, the two retries included")
+	var got, want float64
+	for _, row := range rowsOf(result.Points, cloudwatch.NamespaceALB, "RequestCount", cloudwatch.StatSum) {
+		got += row.Value
+	}
+	for _, sum := range traffic.requestSums {
+		want += sum
+	}
+	assert.Equal(t, want, got, "RequestCount total after faults in the middle of paging")
+	assert.Len(t, rowsOf(result.Points, cloudwatch.NamespaceALB, "RequestCount", cloudwatch.StatSum), trafficMinutes)
+}
