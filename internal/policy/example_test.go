@@ -1,0 +1,110 @@
+package policy
+
+import (
+	"net/netip"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cutover-dev/cutover/ingest/outcome"
+)
+
+// examplePolicy is the documented example policy file.
+const examplePolicy = "../../examples/policy.yaml"
+
+func TestExamplePolicy(t *testing.T) {
+	got, err := Load(examplePolicy)
+	require.NoError(t, err)
+
+	pattern := `CN=edi-gw-[0-9]+\.northwind\.example,OU=EDI,O=Northwind Freight,C=NL`
+	want := Policy{
+		Version: 1,
+		Name:    "partner-api",
+		Description: "api.partners.example.com moves from partner-nlb (nginx on EC2) to " +
+			"partner-alb (mutual TLS in verify mode, trust store partner-ca with CRLs).",
+		File: examplePolicy,
+		Analyze: Analyze{
+			Window: Window{Settle: 10 * time.Minute, Freshness: 15 * time.Minute, CompletenessInterval: 5 * time.Minute},
+			Baseline: Baseline{
+				From:        time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC),
+				To:          time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC),
+				MinNLBShare: 0.05,
+			},
+			Statistics: Statistics{Alpha: 0.05, MinClients: 5, MinConnections: 2000, MinRequests: 5000},
+			Margins: Margins{
+				HandshakeFailureRate: 0.002,
+				HTTP5xxRate:          0.001,
+				ResponseHeaderTime: LatencyMargins{
+					P50: LatencyMargin{Ratio: 0.10, Slack: 5 * time.Millisecond},
+					P90: LatencyMargin{Ratio: 0.10, Slack: 10 * time.Millisecond},
+					P99: LatencyMargin{Ratio: 0.25, Slack: 50 * time.Millisecond},
+				},
+				Client4xxRate: 0.02,
+				TrafficShare:  0.15,
+			},
+			HealthChecks: HealthChecks{
+				CIDRs: []netip.Prefix{
+					netip.MustParsePrefix("10.20.1.0/24"),
+					netip.MustParsePrefix("10.20.2.0/24"),
+					netip.MustParsePrefix("10.20.3.0/24"),
+				},
+				UserAgents: []string{"partner-api-synthetics/"},
+				Paths:      []string{"/healthz"},
+			},
+			Waivers: Waivers{{
+				Name:            "northwind-revoked-edi-gateways",
+				Path:            PathALB,
+				SubjectPatterns: []string{pattern},
+				Outcomes:        []outcome.Outcome{outcome.Revoked},
+				Reason: "Certificates of Northwind's EDI gateways were revoked on 2026-10-28 after " +
+					"the gateways were retired. Northwind replaces the last ones by mid-December.",
+				Until:      time.Date(2026, 12, 16, 0, 0, 0, 0, time.UTC),
+				ApprovedBy: "Priya Natarajan (partner security), CHG-20261104-17",
+				patterns:   []*regexp.Regexp{regexp.MustCompile(`^(?:` + pattern + `)$`)},
+			}},
+		},
+	}
+	assert.Equal(t, want, got)
+}
+
+func TestExamplePolicyWaiver(t *testing.T) {
+	p, err := Load(examplePolicy)
+	require.NoError(t, err)
+
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	rec := Record{
+		Path:    PathALB,
+		Subject: "CN=edi-gw-12.northwind.example,OU=EDI,O=Northwind Freight,C=NL",
+		Serial:  "5A0F",
+		Outcome: outcome.Revoked,
+		Time:    now.Add(-30 * time.Minute),
+	}
+	assert.Equal(t, 0, p.Analyze.Waivers.Match(rec, now))
+
+	rec.Outcome = outcome.Untrusted
+	assert.Equal(t, -1, p.Analyze.Waivers.Match(rec, now), "the waiver covers revoked certificates only")
+}
+
+func TestDocumentedDefaults(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/policy.md")
+	require.NoError(t, err)
+
+	// The first YAML block after the heading lists every default.
+	_, section, found := strings.Cut(string(doc), "## The file with its defaults")
+	require.True(t, found)
+	_, block, found := strings.Cut(section, "```yaml\n")
+	require.True(t, found)
+	block, _, found = strings.Cut(block, "```")
+	require.True(t, found)
+
+	got, err := Parse([]byte(block), "docs/policy.md")
+	require.NoError(t, err)
+	want := Default()
+	want.File = "docs/policy.md"
+	assert.Equal(t, want, got)
+}
