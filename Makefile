@@ -18,10 +18,12 @@ test:
 bench: build
 	$(GO) run $(GOFLAGS_T) ./internal/bench -bin bin/cutover -dir .bench -runs 3
 
-# A simulated day of ALB logs in a loopback S3 server, ingested into
-# demo/cutover.duckdb and summarised with the named queries.
+# A simulated day of a migration in a loopback AWS server: ALB logs in S3,
+# terminator logs in CloudWatch Logs and both load balancers' metrics in
+# CloudWatch, ingested and pulled into demo/cutover.duckdb and summarised
+# with the named queries.
 demo: build
-	$(GO) run ./internal/demo -bin bin/cutover -dir demo
+	$(GO) run $(GOFLAGS_T) ./internal/demo -bin bin/cutover -dir demo
 
 lint:
 	$(GO) vet $(GOFLAGS_T) ./...
@@ -38,6 +40,7 @@ fuzz:
 	$(GO) test ./ingest/nginx -run '^$$' -fuzz FuzzDecodeObject -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest/envoy -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest/haproxy -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/policy -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest/identity -run '^$$' -fuzz FuzzCanonicalDN -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest/identity -run '^$$' -fuzz FuzzCanonicalSerial -fuzztime $(FUZZTIME)
 

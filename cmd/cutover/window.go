@@ -16,7 +16,7 @@ type windowFlags struct {
 }
 
 func (f *windowFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.since, "since", "", "only the last DURATION before now, such as 2h, 90m or 7d; objects are chosen by the 5-minute interval in their names, so rows just outside the window load too")
+	cmd.Flags().StringVar(&f.since, "since", "", "only the last DURATION before now, such as 2h, 90m or 7d; objects are chosen by the 5-minute interval in their names, and CloudWatch Logs by one-hour slices, so rows just outside the window load too")
 	cmd.Flags().StringVar(&f.from, "from", "", "window start: RFC 3339 time (2026-12-03T10:00:00Z) or date (2026-12-03), UTC")
 	cmd.Flags().StringVar(&f.to, "to", "", "window end: RFC 3339 time or date (the date's start), UTC; default now")
 }

@@ -58,11 +58,12 @@ func run(ctx context.Context, bin, dir string) error {
 		return err
 	}
 
-	// The simulated day is yesterday (UTC), so that CloudWatch serves its
-	// metrics at 60-second periods, as for a real pull of recent data. The
-	// simulated traffic, and so the figures, differ a little from one day to
-	// the next.
-	day := time.Now().UTC().Truncate(24 * time.Hour).Add(-24 * time.Hour)
+	// The simulated day is the day before yesterday (UTC), so that
+	// CloudWatch serves its metrics at 60-second periods, as for a real pull
+	// of recent data, and the newest minutes that cloudwatch pull leaves out
+	// are never part of it. The simulated traffic, and so the figures,
+	// differ a little from one day to the next.
+	day := time.Now().UTC().Truncate(24 * time.Hour).Add(-48 * time.Hour)
 	cfg := sim.DefaultConfig(day)
 	cfg.Prefix = "partner-api"
 	cfg.TerminatorLogEvents = true
