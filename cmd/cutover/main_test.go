@@ -398,6 +398,26 @@ func TestQuery(t *testing.T) {
 	require.Equal(t, 0, code)
 	assert.Contains(t, out, "top_failing_subjects")
 
+	// The window flags reach the windowed named queries: the simulation's
+	// two hours split into two windows add up to the whole.
+	total := 0
+	for _, window := range [][]string{
+		{"--from", "2026-12-03T13:00:00Z", "--to", "2026-12-03T14:00:00Z"},
+		{"--from", "2026-12-03T14:00:00Z", "--to", "2026-12-03T15:00:00Z"},
+	} {
+		code, out, errOut := cutover(t, append([]string{"query", "client_handshakes", "--db", db, "--output", "json"}, window...)...)
+		require.Equal(t, 0, code, errOut)
+		var rows []map[string]any
+		require.NoError(t, json.Unmarshal([]byte(out), &rows))
+		part := 0
+		for _, r := range rows {
+			part += int(r["connections"].(float64))
+		}
+		assert.Positive(t, part)
+		total += part
+	}
+	assert.Equal(t, count(t, db, "SELECT count(*) FROM tls_handshakes"), total)
+
 	// A query cannot change the database.
 	code, _, errOut = cutover(t, "query", "--db", db, "DELETE FROM alb_access")
 	assert.Equal(t, exitError, code)

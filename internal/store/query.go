@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"time"
 )
 
 // Result is the outcome of a query: column names and rows of Go values as
@@ -20,6 +22,40 @@ func (d *DB) Query(ctx context.Context, query string, args ...any) (*Result, err
 	if err != nil {
 		return nil, err
 	}
+	return collect(rows)
+}
+
+// Window is the time window a query reads, set as the DuckDB variables
+// window_start and window_end. A zero side is NULL, which the named queries
+// read as unbounded.
+type Window struct {
+	From, To time.Time
+}
+
+// QueryWindow runs one SQL statement, like Query, on a connection whose
+// variables window_start and window_end hold w, so that a query can read
+// them with getvariable('window_start').
+func (d *DB) QueryWindow(ctx context.Context, w Window, query string, args ...any) (*Result, error) {
+	conn, err := d.sql.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	for name, bound := range map[string]time.Time{"window_start": w.From, "window_end": w.To} {
+		value := sql.NullTime{Time: bound.UTC(), Valid: !bound.IsZero()}
+		if _, err := conn.ExecContext(ctx, "SET VARIABLE "+name+" = ?::TIMESTAMPTZ", value); err != nil {
+			return nil, fmt.Errorf("set %s: %w", name, err)
+		}
+	}
+	rows, err := conn.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows)
+}
+
+// collect reads every row of rows and closes them.
+func collect(rows *sql.Rows) (*Result, error) {
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {

@@ -762,3 +762,18 @@ func TestLoadTerminatorRecordPathOverride(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, [][]any{{"alb", "203.0.113.9", "10.0.1.25"}, {"nlb", "198.51.100.7", nil}}, res.Rows)
 }
+
+func TestQueryWindowSetsVariables(t *testing.T) {
+	db, _ := openTemp(t)
+	ctx := context.Background()
+	from := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+
+	res, err := db.QueryWindow(ctx, Window{From: from}, "SELECT epoch(getvariable('window_start'))::BIGINT, getvariable('window_end') IS NULL")
+	require.NoError(t, err)
+	assert.Equal(t, [][]any{{from.Unix(), true}}, res.Rows)
+
+	res, err = db.QueryWindow(ctx, Window{From: from, To: from.Add(time.Hour)},
+		"SELECT (getvariable('window_end') - getvariable('window_start'))::VARCHAR")
+	require.NoError(t, err)
+	assert.Equal(t, [][]any{{"01:00:00"}}, res.Rows)
+}
