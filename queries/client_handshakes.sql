@@ -2,7 +2,7 @@
 -- the window (--since or --from/--to; the whole database without them),
 -- health checks left out. The identity is the canonical subject and serial,
 -- or the client IP, marked ip:, where no certificate was logged. A
--- connection whose log line tells no outcome counts as unknown, not as
+-- connection whose log line gives no outcome counts as unknown, not as
 -- failed. failure_outcomes lists the taxonomy words of the failures.
 SELECT
     path,
