@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,9 +19,11 @@ func newSimulateCommand(g *globals, e env) *cobra.Command {
 		clients  int
 		scale    float64
 		seed     uint64
+		scenario string
+		list     bool
 	)
 	cmd := &cobra.Command{
-		Use:   "simulate --out DIR",
+		Use:   "simulate --out DIR [--scenario NAME]",
 		Short: "Write simulated ALB and nginx logs of both paths, gzip objects in the S3 key layout",
 		Long: `Simulate a migration step and write its logs as gzip objects: the ALB's
 access and connection logs laid out under DIR as ELB lays them out in S3, and
@@ -28,11 +32,23 @@ behind the NLB, health checks included. Clients with certificates from
 several CAs sit behind DNS resolvers that pin them to one path for a TTL;
 request rates follow the day; failed handshakes are retried. The output is
 the same for the same flags, and the printed summary is the ground truth to
-compare an ingest with.`,
+compare an ingest with.
+
+--scenario NAME simulates a named fault scenario, such as an ALB trust store
+that lacks an intermediate CA, and prints its truth (whether the ALB path has
+a fault, the failing cohort and the tls_verify_status the ALB logs for it)
+before the summary. --alb-weight, --clients and --rate-scale change a
+scenario only when given. --scenario list or --list-scenarios lists the
+scenarios.`,
 		Example: `  cutover simulate --out ./logs
-  cutover simulate --out ./logs --start 2026-12-03 --duration 6h --alb-weight 25`,
+  cutover simulate --out ./logs --start 2026-12-03 --duration 6h --alb-weight 25
+  cutover simulate --list-scenarios
+  cutover simulate --out ./logs --scenario missing-intermediate --duration 6h`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if list || scenario == "list" {
+				return scenarioTable().write(e.stdout, g.output)
+			}
 			if out == "" {
 				return newUsageError("cutover simulate --out ./logs", "--out is required")
 			}
@@ -50,16 +66,48 @@ compare an ingest with.`,
 			cfg.Clients = clients
 			cfg.RateScale = scale
 			cfg.Seed = seed
+			var truth *sim.Scenario
+			if scenario != "" {
+				c, s, err := sim.ScenarioConfig(scenario, begin, duration, seed)
+				if errors.Is(err, sim.ErrUnknownScenario) {
+					return newUsageError("cutover simulate --list-scenarios",
+						"unknown scenario %q: use one of %s", scenario, strings.Join(sim.ScenarioNames(), ", "))
+				}
+				if err != nil {
+					return err
+				}
+				flags := cmd.Flags()
+				if flags.Changed("alb-weight") {
+					c.ALBWeight = weight
+				}
+				if flags.Changed("clients") {
+					c.Clients = clients
+				}
+				if flags.Changed("rate-scale") {
+					c.RateScale = scale
+				}
+				cfg, truth = c, &s
+			}
 			if err := cfg.Validate(); err != nil {
 				return newUsageError("cutover simulate --help", "%v", err)
 			}
-			g.log.Info("simulating", "start", begin.Format(time.RFC3339), "duration", duration, "alb_weight", weight, "out", out)
+			g.log.Info("simulating", "start", begin.Format(time.RFC3339), "duration", duration, "alb_weight", cfg.ALBWeight,
+				"scenario", scenario, "out", out)
 			sum, err := sim.Run(cmd.Context(), cfg, sim.DirWriter{Root: out})
 			if err != nil {
 				return err
 			}
 			t := table{columns: []string{"measure", "value"}}
 			add := func(name string, v any) { t.rows = append(t.rows, []any{name, v}) }
+			if truth != nil {
+				add("scenario", truth.Name)
+				add("scenario_description", truth.Description)
+				add("scenario_fault", truth.Fault)
+				add("scenario_cohort", truth.Cohort)
+				add("scenario_alb_reason", truth.ALBReason)
+				add("scenario_latency", truth.Latency)
+				add("scenario_low_traffic", truth.LowTraffic)
+			}
 			add("access_objects", sum.AccessObjects)
 			add("connection_objects", sum.ConnectionObjects)
 			add("control_objects", sum.ControlObjects)
@@ -94,5 +142,16 @@ compare an ingest with.`,
 	cmd.Flags().IntVar(&clients, "clients", 300, "number of client certificate identities")
 	cmd.Flags().Float64Var(&scale, "rate-scale", 1, "factor on every client's request rate")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the simulated population and traffic")
+	cmd.Flags().StringVar(&scenario, "scenario", "", "named fault scenario to simulate, or list to list them")
+	cmd.Flags().BoolVar(&list, "list-scenarios", false, "list the named scenarios and their truth, and exit")
 	return cmd
+}
+
+// scenarioTable returns the named scenarios and their truth, one per row.
+func scenarioTable() table {
+	t := table{columns: []string{"scenario", "fault", "cohort", "alb_reason", "latency", "low_traffic", "description"}}
+	for _, s := range sim.Scenarios() {
+		t.rows = append(t.rows, []any{s.Name, s.Fault, s.Cohort, s.ALBReason, s.Latency, s.LowTraffic, s.Description})
+	}
+	return t
 }

@@ -93,6 +93,18 @@ type Config struct {
 
 	// Clients is the number of client identities.
 	Clients int
+	// Cohorts are the shares of the clients in each cohort other than
+	// CohortValid, which takes the rest. A population of 20 or more
+	// clients gets at least one client in each cohort with a positive
+	// share.
+	Cohorts []CohortShare
+	// LeadPartnerShare is the share of the clients, outside
+	// CohortMissingIntermediate, that belong to the first organization.
+	// All of them use the organization's resolver, so that one resolver's
+	// answer moves the whole partner between the paths. Zero spreads the
+	// clients over the organizations with a Zipf-like weight, and lets a
+	// fifth of them use public resolvers.
+	LeadPartnerShare float64
 	// PeakHour is the UTC hour (0 to 24) of the daily traffic peak, and
 	// TroughRatio the traffic 12 hours from the peak as a share of the peak
 	// traffic, in (0, 1].
@@ -101,6 +113,14 @@ type Config struct {
 	// RateScale multiplies every client's request rate. Benchmarks raise it
 	// to get millions of lines from the same population.
 	RateScale float64
+
+	// ALBTrust and TerminatorTrust are how the ALB and nginx on the
+	// terminators verify client certificates.
+	ALBTrust        TrustPolicy
+	TerminatorTrust TrustPolicy
+	// ALBTargetDelay slows the slower responses of the targets behind the
+	// ALB. The zero value slows none.
+	ALBTargetDelay LatencyShift
 
 	// MalformedRate is the share of lines written damaged (truncated, with an
 	// unterminated quote, or with an invalid timestamp), from 0 to below 1.
@@ -148,13 +168,15 @@ const (
 )
 
 // DefaultConfig returns a one-day run from start with 300 clients behind 40
-// resolvers, 10 percent of answers going to the ALB (a first migration
+// resolvers, in the cohorts of DefaultCohortShares, 10 percent of answers going to the ALB (a first migration
 // step), traffic peaking at 14:00 UTC, six ALB nodes in three zones, and three
 // nginx terminators behind an NLB in three zones, logging in UTC. The
 // node set changes during the day: one node per zone is added for the hours
 // around 14:00, and one node is replaced. The added nodes do not follow a
 // changed PeakHour; set Nodes as well. The terminators' logs go out as
-// objects, not as log events.
+// objects, not as log events. The ALB trust store holds the roots and
+// CRLs but not the intermediates of CohortMissingIntermediate, and nginx
+// holds all three. The ALB adds no latency.
 func DefaultConfig(start time.Time) Config {
 	start = start.UTC()
 	return Config{
@@ -191,6 +213,9 @@ func DefaultConfig(start time.Time) Config {
 		Resolvers:                40,
 		TTLIgnoringShare:         0.1,
 		Clients:                  300,
+		Cohorts:                  DefaultCohortShares(),
+		ALBTrust:                 DefaultALBTrust(),
+		TerminatorTrust:          DefaultTerminatorTrust(),
 		PeakHour:                 14,
 		TroughRatio:              0.15,
 		RateScale:                1,
@@ -301,6 +326,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Clients < 1 {
 		bad("invalid Clients %d: want at least 1", c.Clients)
+	}
+	c.validateCohorts(bad)
+	if c.LeadPartnerShare < 0 || c.LeadPartnerShare >= 1 {
+		bad("invalid LeadPartnerShare %v: want 0 to below 1", c.LeadPartnerShare)
+	}
+	c.ALBTrust.validate("ALBTrust", bad)
+	c.TerminatorTrust.validate("TerminatorTrust", bad)
+	if c.ALBTargetDelay.Above < 0 || c.ALBTargetDelay.Delay < 0 {
+		bad("invalid ALBTargetDelay %+v: want durations of 0 or more", c.ALBTargetDelay)
 	}
 	if c.PeakHour < 0 || c.PeakHour >= 24 {
 		bad("invalid PeakHour %v: want 0 to below 24", c.PeakHour)

@@ -54,19 +54,24 @@ const (
 	// CohortNotYetValid certificates become valid after Start: some within
 	// hours, so they start to succeed during a day-long run, some in days.
 	CohortNotYetValid
-	// CohortRevoked certificates are on the CRL in the ALB trust store and on
-	// the NLB terminators.
+	// CohortRevoked certificates are on the CRL that a path checks when its
+	// TrustPolicy.CheckCRL is set.
 	CohortRevoked
 	// CohortMissingIntermediate certificates are issued below two
-	// intermediate CAs that the client does not send. The NLB terminators
-	// have them in their CA bundle and accept the client. The ALB trust store
-	// has only the root, so the ALB rejects the client as untrusted.
+	// intermediate CAs that the client does not send. A path whose
+	// TrustPolicy.Intermediates is set has them in its CA bundle and accepts
+	// the client. A path with only the root rejects the client as untrusted:
+	// by default the ALB, but not the NLB terminators.
 	CohortMissingIntermediate
 	// CohortNoCertificate clients send no certificate at all.
 	CohortNoCertificate
+	// CohortDeepChain certificates are issued by a CA with a chain of 6
+	// certificates, leaf and root included. A path whose
+	// TrustPolicy.MaxChainDepth is lower rejects them.
+	CohortDeepChain
 )
 
-var cohortNames = [...]string{"valid", "expiring-soon", "expired", "not-yet-valid", "revoked", "missing-intermediate", "no-certificate"}
+var cohortNames = [...]string{"valid", "expiring-soon", "expired", "not-yet-valid", "revoked", "missing-intermediate", "no-certificate", "deep-chain"}
 
 func (c Cohort) String() string {
 	if c >= 0 && int(c) < len(cohortNames) {
@@ -75,19 +80,26 @@ func (c Cohort) String() string {
 	return fmt.Sprintf("Cohort(%d)", int(c))
 }
 
-// cohortShares are the shares of the population in each cohort after
-// CohortValid, which takes the rest. A population of 20 or more clients gets
-// at least one client in each cohort.
-var cohortShares = [...]struct {
-	cohort Cohort
-	share  float64
-}{
-	{CohortMissingIntermediate, 0.05},
-	{CohortExpired, 0.03},
-	{CohortExpiringSoon, 0.04},
-	{CohortNoCertificate, 0.01},
-	{CohortNotYetValid, 0.01},
-	{CohortRevoked, 0.01},
+// CohortShare is the share of the client population in one cohort.
+type CohortShare struct {
+	Cohort Cohort
+	// Share is a fraction of Config.Clients, from 0 to 1.
+	Share float64
+}
+
+// DefaultCohortShares returns the cohorts of DefaultConfig: 5 percent of
+// the clients in CohortMissingIntermediate, 3 in CohortExpired, 4 in
+// CohortExpiringSoon and 1 each in CohortNoCertificate, CohortNotYetValid
+// and CohortRevoked. CohortValid takes the rest.
+func DefaultCohortShares() []CohortShare {
+	return []CohortShare{
+		{CohortMissingIntermediate, 0.05},
+		{CohortExpired, 0.03},
+		{CohortExpiringSoon, 0.04},
+		{CohortNoCertificate, 0.01},
+		{CohortNotYetValid, 0.01},
+		{CohortRevoked, 0.01},
+	}
 }
 
 // Certificate is a client's leaf certificate as the logs and a preflight
@@ -172,8 +184,9 @@ type issuingCA struct {
 	serialBytes int
 }
 
-// issuingCAs are the CAs that sign client certificates. The last one signs
-// the certificates of CohortMissingIntermediate.
+// issuingCAs are the CAs that sign the client certificates of the default
+// cohorts. The last one signs the certificates of CohortMissingIntermediate,
+// and organizations draw their CA from the others.
 var issuingCAs = []issuingCA{
 	{"CN=Example Partner Issuing CA 1,O=Example Corp,C=US", 3, 16},
 	{"CN=Example Partner Issuing CA 2,O=Example Corp,C=US", 3, 16},
@@ -183,6 +196,9 @@ var issuingCAs = []issuingCA{
 }
 
 const missingIntermediateCA = 4
+
+// deepChainCA signs the certificates of CohortDeepChain.
+var deepChainCA = issuingCA{"CN=Example Partner Device Sub-CA 3,OU=Devices,O=Example Corp,C=US", 6, 16}
 
 // clientStack is the HTTP client software an organization uses.
 type clientStack struct {
@@ -314,16 +330,16 @@ func (b *populationBuilder) drawCohorts() []Cohort {
 	cohorts := make([]Cohort, n)
 	order := b.rnd.Perm(n)
 	next := 0
-	for _, cs := range cohortShares {
-		count := int(math.Round(cs.share * float64(n)))
-		if n >= 20 {
+	for _, cs := range b.cfg.Cohorts {
+		count := int(math.Round(cs.Share * float64(n)))
+		if n >= 20 && cs.Share > 0 {
 			count = max(count, 1)
 		}
 		for range count {
 			if next == n {
 				break
 			}
-			cohorts[order[next]] = cs.cohort
+			cohorts[order[next]] = cs.Cohort
 			next++
 		}
 	}
@@ -365,8 +381,9 @@ func (b *populationBuilder) newIdentity(index int, cohort Cohort) Identity {
 		SendsSNI:     r.Float64() < 0.97,
 		Resolver:     b.orgResolver[org],
 	}
-	if r.Float64() < 0.2 {
-		// Some hosts use a public resolver instead of the corporate one.
+	// Some hosts use a public resolver instead of the corporate one, but
+	// not those of a lead partner (Config.LeadPartnerShare).
+	if r.Float64() < 0.2 && !b.isLeadPartner(org) {
 		id.Resolver = r.IntN(min(b.cfg.Resolvers, 4))
 	}
 	if cohort != CohortNoCertificate {
@@ -424,23 +441,40 @@ func (b *populationBuilder) newIdentity(index int, cohort Cohort) Identity {
 
 // pickOrganization draws an organization with a Zipf-like weight, so a few
 // partners bring most clients. CohortMissingIntermediate clients all belong
-// to the last organization, and no other client does.
+// to the last organization, and no other client does. With a
+// Config.LeadPartnerShare, the first organization takes that share of the
+// other clients and the rest are spread over the others.
 func (b *populationBuilder) pickOrganization(cohort Cohort) int {
 	last := len(organizations) - 1
 	if cohort == CohortMissingIntermediate {
 		return last
 	}
-	weights := make([]float64, last)
-	for i := range weights {
-		weights[i] = 1 / float64(i+1)
+	first := 0
+	if b.cfg.LeadPartnerShare > 0 {
+		if b.rnd.Float64() < b.cfg.LeadPartnerShare {
+			return 0
+		}
+		first = 1
 	}
-	return pickWeighted(b.rnd, weights)
+	weights := make([]float64, last-first)
+	for i := range weights {
+		weights[i] = 1 / float64(first+i+1)
+	}
+	return first + pickWeighted(b.rnd, weights)
+}
+
+// isLeadPartner reports whether org is the organization that
+// Config.LeadPartnerShare concentrates clients in.
+func (b *populationBuilder) isLeadPartner(org int) bool {
+	return b.cfg.LeadPartnerShare > 0 && org == 0
 }
 
 func (b *populationBuilder) newCertificate(org int, cohort Cohort) *Certificate {
 	r := b.rnd
 	ca := issuingCAs[b.orgCA[org]]
-	if cohort != CohortMissingIntermediate && r.Float64() < 0.1 {
+	if cohort == CohortDeepChain {
+		ca = deepChainCA
+	} else if cohort != CohortMissingIntermediate && r.Float64() < 0.1 {
 		// A few hosts got their certificate from another CA than the rest of
 		// their organization.
 		ca = issuingCAs[r.IntN(missingIntermediateCA)]

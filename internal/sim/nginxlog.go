@@ -42,14 +42,14 @@ type nginxVerifyError struct {
 	outcome outcome.Outcome
 }
 
-// nginxVerifyErrors are indexed by verifyStatus. The terminators hold the
-// intermediate CAs, so statusUntrusted does not occur on the NLB path in
-// the current model.
+// nginxVerifyErrors are indexed by verifyStatus. statusUntrusted occurs on
+// the NLB path only when Config.TerminatorTrust lacks the intermediates.
 var nginxVerifyErrors = [...]nginxVerifyError{
-	statusUntrusted:   {20, "unable to get local issuer certificate", outcome.Untrusted},
-	statusExpired:     {10, "certificate has expired", outcome.Expired},
-	statusNotYetValid: {9, "certificate is not yet valid", outcome.NotYetValid},
-	statusCrlHit:      {23, "certificate revoked", outcome.Revoked},
+	statusUntrusted:     {20, "unable to get local issuer certificate", outcome.Untrusted},
+	statusExpired:       {10, "certificate has expired", outcome.Expired},
+	statusNotYetValid:   {9, "certificate is not yet valid", outcome.NotYetValid},
+	statusCrlHit:        {23, "certificate revoked", outcome.Revoked},
+	statusMaxChainDepth: {22, "certificate chain too long", outcome.ChainTooLong},
 }
 
 // nginxHandshakeFailures are the error-log messages, without nginx's

@@ -37,6 +37,7 @@ const (
 	statusNotYetValid
 	statusCrlHit
 	statusUnmapped
+	statusMaxChainDepth
 )
 
 // verifyStatusText holds the tls_verify_status values of the ALB connection
@@ -48,6 +49,8 @@ var verifyStatusText = [...]string{
 	statusNotYetValid: "Failed:ClientCertNotYetValid",
 	statusCrlHit:      "Failed:ClientCertCrlHit",
 	statusUnmapped:    "Failed:UnmappedConnectionError",
+
+	statusMaxChainDepth: "Failed:ClientCertMaxChainDepthExceeded",
 }
 
 // route is one kind of request the service handles.
@@ -131,6 +134,7 @@ type model struct {
 	clients    []client
 	resolvers  []resolver
 	nodes      []nodeWindow
+	trust      [2]*TrustPolicy // by path
 }
 
 func newModel(cfg *Config) *model {
@@ -141,6 +145,8 @@ func newModel(cfg *Config) *model {
 		identities: newPopulation(cfg),
 		resolvers:  newResolvers(cfg),
 	}
+	m.trust[pathNLB] = &cfg.TerminatorTrust
+	m.trust[pathALB] = &cfg.ALBTrust
 	for _, n := range cfg.Nodes {
 		w := nodeWindow{from: math.MinInt64, until: math.MaxInt64}
 		if !n.From.IsZero() {
@@ -207,17 +213,20 @@ func (m *model) diurnal(t, shift int64) float64 {
 	return m.cfg.TroughRatio + (1-m.cfg.TroughRatio)*c*c
 }
 
-// verify returns the outcome of a handshake at t (µs) on path p. It checks
-// trust, then revocation, then the validity period. Which failure the ALB
-// reports for a certificate with several faults is not documented, and no
-// simulated certificate has two, so the order does not change the output.
-func (c *client) verify(p path, t int64) verifyStatus {
+// verify returns the outcome of a handshake at t (µs) on a path that
+// verifies by policy. It checks trust, then the chain depth, then
+// revocation, then the validity period. Which failure the ALB reports for a
+// certificate with several faults is not documented, and no simulated
+// certificate has two, so the order does not change the output.
+func (c *client) verify(policy *TrustPolicy, t int64) verifyStatus {
 	switch {
 	case c.Certificate == nil:
 		return statusUnmapped
-	case c.Cohort == CohortMissingIntermediate && p == pathALB:
+	case c.Cohort == CohortMissingIntermediate && !policy.Intermediates:
 		return statusUntrusted
-	case c.Cohort == CohortRevoked:
+	case c.Certificate.ChainDepth > policy.MaxChainDepth:
+		return statusMaxChainDepth
+	case c.Cohort == CohortRevoked && policy.CheckCRL:
 		return statusCrlHit
 	case t < c.notBefore:
 		return statusNotYetValid
@@ -364,7 +373,7 @@ func (g *generator) connect(c *client, start int64, attempt int) (*connection, e
 		conn.node = res.node(m.cfg.Seed, start, c.Index, g.active)
 	}
 
-	conn.status = c.verify(conn.path, start)
+	conn.status = c.verify(m.trust[conn.path], start)
 	conn.certLogged = c.Certificate != nil
 	if conn.status == statusSuccess && r.Float64() < transientFailureRate {
 		conn.status = statusUnmapped
@@ -430,6 +439,9 @@ func (g *generator) addRequests(conn *connection) {
 			break
 		}
 		req := g.newRequest(c, created, i)
+		if conn.path == pathALB {
+			g.delay(&req, &m.cfg.ALBTargetDelay)
+		}
 		if req.written >= m.end {
 			break
 		}
@@ -500,6 +512,19 @@ func (g *generator) newRequest(c *client, created int64, seq int) request {
 	// concurrent requests can be a little out of time order.
 	req.written = req.done + int64(req.sent)/4 + r.Int64N(300)
 	return req
+}
+
+// delay applies shift to the target processing time of req and moves the
+// times that follow it.
+func (g *generator) delay(req *request, shift *LatencyShift) {
+	shifted := shift.apply(req.targetTime)
+	if shifted == req.targetTime {
+		return
+	}
+	d := shifted - req.targetTime
+	req.targetTime = shifted
+	req.done += d
+	req.written += d
 }
 
 // targetStatus returns the status code a target responds with, given a
