@@ -240,6 +240,23 @@ func TestNginxHealthChecksFromSubnets(t *testing.T) {
 // well-formed ALB connection line, with its tls_verify_status.
 func albIdentities(t *testing.T, r *run) map[string]string {
 	ids := map[string]string{}
+	eachConnection(t, r, func(rec *albconn.Record) {
+		if !rec.LeafClientCertSubject.Valid || rec.LeafClientCertSubject.String == "-" {
+			return
+		}
+		subject, err := identity.CanonicalDN(rec.LeafClientCertSubject.String)
+		require.NoError(t, err)
+		serial, err := identity.CanonicalSerial(rec.LeafClientCertSerialNumber.String)
+		require.NoError(t, err)
+		ids[subject+"|"+serial] = rec.TLSVerifyStatus.String
+	})
+	return ids
+}
+
+// eachConnection calls fn with every well-formed ALB connection-log record
+// of the run, skipping the lines damaged on purpose.
+func eachConnection(t *testing.T, r *run, fn func(rec *albconn.Record)) {
+	t.Helper()
 	for _, o := range r.objects {
 		if o.kind != kindConnection {
 			continue
@@ -256,17 +273,9 @@ func albIdentities(t *testing.T, r *run) map[string]string {
 				continue
 			}
 			require.NoError(t, err)
-			if !rec.LeafClientCertSubject.Valid || rec.LeafClientCertSubject.String == "-" {
-				continue
-			}
-			subject, err := identity.CanonicalDN(rec.LeafClientCertSubject.String)
-			require.NoError(t, err)
-			serial, err := identity.CanonicalSerial(rec.LeafClientCertSerialNumber.String)
-			require.NoError(t, err)
-			ids[subject+"|"+serial] = rec.TLSVerifyStatus.String
+			fn(&rec)
 		}
 	}
-	return ids
 }
 
 func TestNginxIdentitiesOnBothPaths(t *testing.T) {

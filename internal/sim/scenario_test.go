@@ -3,8 +3,6 @@ package sim
 import (
 	"bytes"
 	"context"
-	"errors"
-	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -16,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cutover-dev/cutover/ingest/albconn"
-	"github.com/cutover-dev/cutover/ingest/elblog"
 	"github.com/cutover-dev/cutover/ingest/identity"
 	"github.com/cutover-dev/cutover/ingest/terminator"
 )
@@ -63,29 +60,13 @@ func runScenario(t *testing.T, name string) *scenarioRun {
 		r.byKey[canonicalKey(t, ids[i].Certificate.Subject, ids[i].Certificate.Serial)] = &ids[i]
 	}
 
-	for _, o := range r.objects {
-		if o.kind != kindConnection {
-			continue
+	eachConnection(t, r.run, func(rec *albconn.Record) {
+		c := albConnection{status: rec.TLSVerifyStatus.String}
+		if rec.LeafClientCertSubject.Valid && rec.LeafClientCertSubject.String != "-" {
+			c.key = canonicalKey(t, rec.LeafClientCertSubject.String, rec.LeafClientCertSerialNumber.String)
 		}
-		reader := albconn.NewReader(strings.NewReader(strings.Join(o.lines, "\n") + "\n"))
-		for {
-			var rec albconn.Record
-			err := reader.Read(&rec)
-			if err == io.EOF {
-				break
-			}
-			var perr *elblog.ParseError
-			if errors.As(err, &perr) {
-				continue
-			}
-			require.NoError(t, err)
-			c := albConnection{status: rec.TLSVerifyStatus.String}
-			if rec.LeafClientCertSubject.Valid && rec.LeafClientCertSubject.String != "-" {
-				c.key = canonicalKey(t, rec.LeafClientCertSubject.String, rec.LeafClientCertSerialNumber.String)
-			}
-			r.alb = append(r.alb, c)
-		}
-	}
+		r.alb = append(r.alb, c)
+	})
 	for instance, l := range readNginxLogs(t, r.writer, nil) {
 		r.nginx = append(r.nginx, l.access...)
 		for range l.access {
