@@ -88,6 +88,12 @@ type fixtureTerminator struct {
 	outcome  string
 	method   string
 	uri      string
+	// subject and serial are canonical, as the parsers store them. A status
+	// or upstreamHeader of 0 is stored as NULL (not logged).
+	subject        string
+	serial         string
+	status         int32
+	upstreamHeader float64
 }
 
 type fixtureReject struct {
@@ -143,6 +149,16 @@ const (
 //     so both count. web-2's error line matches web-1's access line 2 in all
 //     but the instance, so it counts for web-2. Envoy on i-0a1b2c3d has one
 //     failed handshake and two requests.
+//   - clients_left_behind: pos-18 serial A1B2C3E fails twice on the ALB
+//     (untrusted) and connects on the NLB through web-3, once for two
+//     requests. pos-17 FEF257372D5C14D4 connects on both paths, and serial
+//     A1B2C3D fails on the ALB only, so neither is left behind.
+//   - client_4xx and response_time_by_client: pos-17's connection through
+//     web-3 has a 401, a 403 and a 404, whose response headers took 5, 3 and
+//     10 ms.
+//   - source_completeness: the shop ALB's nodes 10.0.1.7 and 10.0.2.9 each
+//     deliver one access-log interval, and its connection logs leave the
+//     intervals from 10:10 to 11:00 empty.
 var queryFixture = []fixtureObject{
 	{
 		obj: Object{
@@ -282,6 +298,23 @@ var queryFixture = []fixtureObject{
 		},
 	},
 	{
+		obj: Object{URI: "s3://proxy-logs/web-3/access.log", ETag: "w4", Size: 1024,
+			Kind: "terminator_nginx", ParserVersion: 1, Instance: "web-3", TrafficPath: "nlb"},
+		log: "access",
+		terminators: []fixtureTerminator{
+			{line: 1, at: "10:20:00", connID: "31", clientIP: "192.0.2.31", outcome: "ok", method: "GET", uri: "/",
+				subject: "CN=pos-18,O=Shops Ltd,C=GB", serial: "A1B2C3E", status: 200, upstreamHeader: 0.040},
+			{line: 2, at: "10:20:01", connID: "31", clientIP: "192.0.2.31", outcome: "ok", method: "GET", uri: "/cart",
+				subject: "CN=pos-18,O=Shops Ltd,C=GB", serial: "A1B2C3E", status: 200, upstreamHeader: 0.060},
+			{line: 3, at: "10:21:00", connID: "32", clientIP: "192.0.2.32", outcome: "ok", method: "GET", uri: "/orders",
+				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", status: 401, upstreamHeader: 0.005},
+			{line: 4, at: "10:21:01", connID: "32", clientIP: "192.0.2.32", outcome: "ok", method: "POST", uri: "/orders",
+				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", status: 403, upstreamHeader: 0.003},
+			{line: 5, at: "10:21:02", connID: "32", clientIP: "192.0.2.32", outcome: "ok", method: "GET", uri: "/status",
+				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", status: 404, upstreamHeader: 0.010},
+		},
+	},
+	{
 		obj: Object{URI: "s3://proxy-logs/i-0a1b2c3d/envoy.log", ETag: "v1", Size: 1024,
 			Kind: "terminator_envoy", ParserVersion: 1, Instance: "i-0a1b2c3d", TrafficPath: "alb"},
 		log: "http",
@@ -317,14 +350,18 @@ func (f fixtureTerminator) record(source terminator.Source) terminator.Record {
 		kind = terminator.KindRequest
 	}
 	return terminator.Record{
-		Source:       source,
-		Kind:         kind,
-		Time:         at,
-		ConnectionID: optionalString(f.connID),
-		ClientIP:     f.clientIP,
-		Outcome:      f.outcome,
-		Method:       optionalString(f.method),
-		URI:          optionalString(f.uri),
+		Source:             source,
+		Kind:               kind,
+		Time:               at,
+		ConnectionID:       optionalString(f.connID),
+		ClientIP:           f.clientIP,
+		Outcome:            f.outcome,
+		Method:             optionalString(f.method),
+		URI:                optionalString(f.uri),
+		Subject:            optionalString(f.subject),
+		Serial:             optionalString(f.serial),
+		Status:             sql.NullInt32{Int32: f.status, Valid: f.status != 0},
+		UpstreamHeaderTime: sql.NullFloat64{Float64: f.upstreamHeader, Valid: f.upstreamHeader != 0},
 	}
 }
 
@@ -600,4 +637,53 @@ func renderValue(t *testing.T, v any) string {
 	}
 	t.Fatalf("renderValue: no rendering for %T value %v", v, v)
 	return ""
+}
+
+// TestWindowedQueriesFollowWindow checks that windowed named queries count
+// only the rows of the window that QueryWindow sets.
+func TestWindowedQueriesFollowWindow(t *testing.T) {
+	db := openQueryFixture(t)
+	ctx := context.Background()
+	window := Window{From: fixtureTime("10:00:05"), To: fixtureTime("10:05:00")}
+
+	// total runs query in the window and adds up one column.
+	total := func(name, column string) float64 {
+		q, ok := queries.Lookup(name)
+		require.True(t, ok, name)
+		res, err := db.QueryWindow(ctx, window, q.SQL)
+		require.NoError(t, err, name)
+		index := -1
+		for i, c := range res.Columns {
+			if c == column {
+				index = i
+			}
+		}
+		require.GreaterOrEqual(t, index, 0, "column %s of %s", column, name)
+		sum := 0.0
+		for _, row := range res.Rows {
+			switch v := row[index].(type) {
+			case int64:
+				sum += float64(v)
+			case float64:
+				sum += v
+			}
+		}
+		return sum
+	}
+	count := func(sql string) float64 {
+		res, err := db.Query(ctx, sql, window.From, window.To)
+		require.NoError(t, err)
+		return float64(res.Rows[0][0].(int64))
+	}
+
+	all := count("SELECT count(*) FROM tls_handshakes WHERE time >= ? AND time < ?")
+	failed := count("SELECT count(*) FROM tls_handshakes WHERE outcome <> 'ok' AND time >= ? AND time < ?")
+	requests := count("SELECT count(*) FROM requests WHERE time >= ? AND time < ?")
+	require.Positive(t, all)
+	require.Less(t, all, count("SELECT count(*) FROM tls_handshakes WHERE ? IS NOT NULL AND ? IS NOT NULL"), "the window must leave rows out")
+
+	assert.Equal(t, all, total("client_handshakes", "connections"))
+	assert.Equal(t, failed, total("failure_reasons_by_path", "connections"))
+	assert.Equal(t, requests, total("response_time_by_client", "requests"))
+	assert.Equal(t, requests, total("client_4xx", "requests"))
 }
