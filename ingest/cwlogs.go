@@ -144,7 +144,7 @@ type cwlogsSource struct {
 //
 // It returns an error naming the URI when no leading part is a log group.
 func NewCloudWatchLogsSource(ctx context.Context, client CloudWatchLogsAPI, uri string, opts CloudWatchLogsOptions) (Source, error) {
-	path, err := parseCloudWatchLogsURI(uri)
+	path, err := ParseCloudWatchLogsURI(uri)
 	if err != nil {
 		return nil, err
 	}
@@ -172,9 +172,9 @@ func NewCloudWatchLogsSource(ctx context.Context, client CloudWatchLogsAPI, uri 
 	return s, nil
 }
 
-// parseCloudWatchLogsURI returns the path of a cwlogs:// URI: the log group
+// ParseCloudWatchLogsURI returns the path of a cwlogs:// URI: the log group
 // and the optional stream prefix.
-func parseCloudWatchLogsURI(uri string) (string, error) {
+func ParseCloudWatchLogsURI(uri string) (string, error) {
 	path, ok := strings.CutPrefix(uri, CloudWatchLogsScheme)
 	if !ok {
 		return "", fmt.Errorf("invalid CloudWatch Logs URI %q: expected cwlogs://LOG_GROUP or cwlogs://LOG_GROUP/STREAM_PREFIX", uri)

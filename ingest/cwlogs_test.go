@@ -270,7 +270,7 @@ func TestParseCloudWatchLogsURI(t *testing.T) {
 		{uri: "cwlogs:///", err: "the log group name is missing"},
 		{uri: "CWLOGS://nginx-access", err: "expected cwlogs://LOG_GROUP"},
 	} {
-		path, err := parseCloudWatchLogsURI(tc.uri)
+		path, err := ParseCloudWatchLogsURI(tc.uri)
 		if tc.err != "" {
 			require.Error(t, err, tc.uri)
 			assert.Contains(t, err.Error(), tc.err, tc.uri)

@@ -128,7 +128,7 @@ func OpenSource(ctx context.Context, arg string, s3client func() (S3API, error),
 
 // openCloudWatchLogs returns the CloudWatch Logs source that uri names.
 func openCloudWatchLogs(ctx context.Context, uri string, o sourceOptions) (Source, error) {
-	if _, err := parseCloudWatchLogsURI(uri); err != nil {
+	if _, err := ParseCloudWatchLogsURI(uri); err != nil {
 		return nil, err
 	}
 	if o.logsClient == nil {

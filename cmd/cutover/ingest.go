@@ -85,7 +85,13 @@ retries the failed ones.`,
 				return err
 			}
 			for _, arg := range args {
-				if termOpts == nil && isCloudWatchLogsURI(arg) {
+				if !isCloudWatchLogsURI(arg) {
+					continue
+				}
+				if _, err := ingest.ParseCloudWatchLogsURI(arg); err != nil {
+					return newUsageError("cutover ingest --terminator nginx cwlogs:///aws/ec2/nginx/access", "%v", err)
+				}
+				if termOpts == nil {
 					return newUsageError("cutover ingest --terminator nginx "+arg,
 						"%s: missing --terminator: a CloudWatch Logs source contains only terminator logs, so pass --terminator nginx, envoy or haproxy", arg)
 				}

@@ -766,4 +766,9 @@ func TestIngestCloudWatchLogs(t *testing.T) {
 	code, _, errOut = cutoverAt(t, closing, "ingest", "--terminator", "nginx", "cwlogs:///cutover-sim/haproxy", "--db", db)
 	assert.Equal(t, exitError, code)
 	assert.Contains(t, errOut, "open cwlogs:///cutover-sim/haproxy: log group not found")
+
+	// A cwlogs:// SOURCE without a group is a usage error.
+	code, _, errOut = cutoverAt(t, closing, "ingest", "--terminator", "nginx", "cwlogs://", "--db", db)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "the log group name is missing")
 }
