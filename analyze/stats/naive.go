@@ -38,14 +38,7 @@ func NaiveRateTest(alb, nlb []ClientCounts, margin, alpha float64) (RateComparis
 // naiveRateTest is NaiveRateTest, with the WAIT projection only when project
 // is true, as for compareRates.
 func naiveRateTest(alb, nlb []ClientCounts, margin, alpha float64, project bool) (RateComparison, error) {
-	if err := checkRateArgs(margin, alpha); err != nil {
-		return RateComparison{}, err
-	}
-	albData, err := proportions("ALB", alb)
-	if err != nil {
-		return RateComparison{}, err
-	}
-	nlbData, err := proportions("NLB", nlb)
+	albData, nlbData, err := rateInputs(alb, nlb, margin, alpha)
 	if err != nil {
 		return RateComparison{}, err
 	}

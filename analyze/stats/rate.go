@@ -107,17 +107,15 @@ func CompareRates(alb, nlb []ClientCounts, margin, alpha float64, opts RateOptio
 // is true. The simulation tests leave it out: it does not change the verdict
 // and costs more than the rest.
 func compareRates(alb, nlb []ClientCounts, margin, alpha float64, opts RateOptions, project bool) (RateComparison, error) {
+	// The margin and alpha are checked before the arrival rates, so the
+	// first error reported stays the same as for NaiveRateTest.
 	if err := checkRateArgs(margin, alpha); err != nil {
 		return RateComparison{}, err
 	}
 	if err := checkArrivalRates(opts.ALBClientsPerHour, opts.NLBClientsPerHour); err != nil {
 		return RateComparison{}, err
 	}
-	albData, err := proportions("ALB", alb)
-	if err != nil {
-		return RateComparison{}, err
-	}
-	nlbData, err := proportions("NLB", nlb)
+	albData, nlbData, err := rateInputs(alb, nlb, margin, alpha)
 	if err != nil {
 		return RateComparison{}, err
 	}
@@ -217,6 +215,21 @@ func sequenceOf(x []float64, alpha float64) *meanSequence {
 		s.add(v)
 	}
 	return s
+}
+
+// rateInputs checks the margin and alpha of a rate comparison and returns
+// the per-client proportions of each path.
+func rateInputs(alb, nlb []ClientCounts, margin, alpha float64) (albData, nlbData pathCounts, err error) {
+	if err := checkRateArgs(margin, alpha); err != nil {
+		return pathCounts{}, pathCounts{}, err
+	}
+	if albData, err = proportions("ALB", alb); err != nil {
+		return pathCounts{}, pathCounts{}, err
+	}
+	if nlbData, err = proportions("NLB", nlb); err != nil {
+		return pathCounts{}, pathCounts{}, err
+	}
+	return albData, nlbData, nil
 }
 
 // checkRateArgs validates a margin on a difference of rates and alpha.

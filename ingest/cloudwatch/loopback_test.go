@@ -154,6 +154,18 @@ func addTraffic(t *testing.T, env loopbackEnv) testTraffic {
 	return traffic
 }
 
+// requestTotals returns the ALB's RequestCount summed over the pulled rows,
+// and the sum the test put into the server.
+func requestTotals(result cloudwatch.Result, traffic testTraffic) (pulled, put float64) {
+	for _, row := range rowsOf(result.Points, cloudwatch.NamespaceALB, "RequestCount", cloudwatch.StatSum) {
+		pulled += row.Value
+	}
+	for _, sum := range traffic.requestSums {
+		put += sum
+	}
+	return pulled, put
+}
+
 // rowsOf returns the rows of one metric and statistic in time order.
 func rowsOf(points []cloudwatch.Datapoint, namespace, metric, stat string) []cloudwatch.Datapoint {
 	var rows []cloudwatch.Datapoint
@@ -322,13 +334,7 @@ func TestLoopbackPullRetriesFaults(t *testing.T) {
 				"requests that reached the server, retries included")
 			assert.Equal(t, 2, env.server.CloudWatch.Calls("ListMetrics"), "ListMetrics requests, the retry included")
 
-			var got, want float64
-			for _, row := range rowsOf(result.Points, cloudwatch.NamespaceALB, "RequestCount", cloudwatch.StatSum) {
-				got += row.Value
-			}
-			for _, sum := range traffic.requestSums {
-				want += sum
-			}
+			got, want := requestTotals(result, traffic)
 			assert.InDelta(t, want, got, 0, "RequestCount total after retries")
 		})
 	}
@@ -427,13 +433,7 @@ func TestLoopbackPullFaultsMidPaging(t *testing.T) {
 	assert.Equal(t, 0, env.server.CloudWatch.Faults.Remaining(), "faults left")
 	assert.Greater(t, result.Calls, 8, "each call of 240 datapoints takes 8 pages of 30")
 	assert.Equal(t, result.Calls+2, env.server.CloudWatch.Calls("GetMetricData"), "requests, the two retries included")
-	var got, want float64
-	for _, row := range rowsOf(result.Points, cloudwatch.NamespaceALB, "RequestCount", cloudwatch.StatSum) {
-		got += row.Value
-	}
-	for _, sum := range traffic.requestSums {
-		want += sum
-	}
+	got, want := requestTotals(result, traffic)
 	assert.Equal(t, want, got, "RequestCount total after faults in the middle of paging")
 	assert.Len(t, rowsOf(result.Points, cloudwatch.NamespaceALB, "RequestCount", cloudwatch.StatSum), trafficMinutes)
 }
