@@ -107,8 +107,8 @@ func CompareRates(alb, nlb []ClientCounts, margin, alpha float64, opts RateOptio
 // is true. The simulation tests leave it out: it does not change the verdict
 // and costs more than the rest.
 func compareRates(alb, nlb []ClientCounts, margin, alpha float64, opts RateOptions, project bool) (RateComparison, error) {
-	// The margin and alpha are checked before the arrival rates, so the
-	// first error reported stays the same as for NaiveRateTest.
+	// rateInputs checks the margin and alpha again. Checking them here first
+	// reports them ahead of an invalid arrival rate.
 	if err := checkRateArgs(margin, alpha); err != nil {
 		return RateComparison{}, err
 	}
