@@ -34,7 +34,7 @@ func (b batch) datapoints() int {
 // covers every query and period exactly once. When one query over the whole
 // window exceeds maxDatapoints, the window is split into time chunks of
 // maxDatapoints periods (the last one shorter), each batched on its own.
-// Both limits must be at least 1.
+// Both limits must be at least 1, which Pull checks before it calls this.
 func planBatches(numQueries, numPeriods, maxQueries, maxDatapoints int) []batch {
 	var batches []batch
 	chunk := min(numPeriods, maxDatapoints)

@@ -287,8 +287,8 @@ func (f *fakeCloudWatch) checkGetInput(in *cloudwatch.GetMetricDataInput) error 
 	return nil
 }
 
-// scriptedCloudWatch lists fixed metrics and answers GetMetricData with
-// fixed pages in turn, for responses the fake would never send.
+// scriptedCloudWatch lists fixed metrics and returns fixed GetMetricData
+// pages in turn, for responses the fake would never send.
 type scriptedCloudWatch struct {
 	listed []types.Metric
 	pages  []*cloudwatch.GetMetricDataOutput

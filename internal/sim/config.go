@@ -101,7 +101,7 @@ type Config struct {
 	// LeadPartnerShare is the share of the clients, outside
 	// CohortMissingIntermediate, that belong to the first organization.
 	// All of them use the organization's resolver, so that one resolver's
-	// answer moves the whole partner between the paths. Zero spreads the
+	// DNS answer moves the whole partner between the paths. Zero spreads the
 	// clients over the organizations with a Zipf-like weight, and lets a
 	// fifth of them use public resolvers.
 	LeadPartnerShare float64
@@ -168,11 +168,12 @@ const (
 )
 
 // DefaultConfig returns a one-day run from start with 300 clients behind 40
-// resolvers, in the cohorts of DefaultCohortShares, 10 percent of answers going to the ALB (a first migration
-// step), traffic peaking at 14:00 UTC, six ALB nodes in three zones, and three
-// nginx terminators behind an NLB in three zones, logging in UTC. The
-// node set changes during the day: one node per zone is added for the hours
-// around 14:00, and one node is replaced. The added nodes do not follow a
+// resolvers, in the cohorts of DefaultCohortShares, with 10 percent of DNS
+// answers going to the ALB (a first migration step), traffic peaking at
+// 14:00 UTC, six ALB nodes in three zones, and three nginx terminators
+// behind an NLB in three zones, logging in UTC. The node set changes during
+// the day: one node per zone is added for the hours around 14:00, and one
+// node is replaced. The added nodes do not follow a
 // changed PeakHour; set Nodes as well. The terminators' logs go out as
 // objects, not as log events. The ALB trust store holds the roots and
 // CRLs but not the intermediates of CohortMissingIntermediate, and nginx
