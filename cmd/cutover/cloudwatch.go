@@ -96,7 +96,7 @@ minutes after each minute ends. Without window flags the window is the last
 				return err
 			}
 			defer db.Close()
-			stored, err := db.ReplaceMetrics(ctx, metricWindow(res, lbs), metricRows(res), metricPulls(res), e.now().UTC())
+			stored, err := db.ReplaceMetrics(ctx, metricWindow(res, lbs), metricRows(res), metricPulls(res), now)
 			if err != nil {
 				return err
 			}
