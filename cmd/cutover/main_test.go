@@ -322,7 +322,7 @@ func TestIngestKilledMidObject(t *testing.T) {
 	cfg := sim.DefaultConfig(time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC))
 	cfg.Duration = 10 * time.Minute
 	cfg.ALBWeight = 100
-	cfg.RateScale = 40
+	cfg.RateScale = 80
 	cfg.MaxLinesPerObject = 1 << 30
 	var big string
 	var bigSize int
@@ -341,8 +341,9 @@ func TestIngestKilledMidObject(t *testing.T) {
 	useFakeS3(t, srv)
 	db := filepath.Join(t.TempDir(), "x.duckdb")
 
-	// Find how many lines the largest object has: it must be more than one
-	// chunk, so that rows reach the database before its commit.
+	// Stall the largest object at 90 percent of its bytes. It has more lines
+	// than the store's chunk of 122,880 rows, so it loads in a transaction of
+	// its own, and its first chunk reaches the database before the kill.
 	reached, release := srv.Stall("logs", big, bigSize*9/10)
 	defer release()
 	cmd := exec.Command(os.Args[0], "ingest", "s3://logs/", "--db", db, "--concurrency", "1", "-q")
@@ -361,11 +362,16 @@ func TestIngestKilledMidObject(t *testing.T) {
 
 	code, _, errOut := cutover(t, "ingest", "s3://logs/", "--db", db)
 	require.Equal(t, 0, code, errOut)
+	// TODO: one run in about 30, on a loaded machine and with smaller
+	// objects that all went through group commits, counted 212,036 more
+	// alb_access rows than lines, each extra row a copy of another with the
+	// same object and line, while the manifest had each object once. The cause is not found. A commit or checkpoint
+	// that the kill cut short, replayed on open, would explain it.
 	assert.Equal(t, truth.AccessLines, count(t, db, "SELECT count(*) FROM alb_access"))
 	assert.Equal(t, truth.AccessLines, count(t, db, "SELECT count(DISTINCT (source_uri, source_line)) FROM alb_access"))
 	assert.Equal(t, truth.ConnectionLines, count(t, db, "SELECT count(*) FROM alb_connection"))
 	assert.Equal(t, len(keys), count(t, db, "SELECT count(*) FROM objects"))
-	assert.Greater(t, count(t, db, "SELECT rows FROM objects WHERE uri = 's3://logs/"+big+"'"), 64*1024)
+	assert.Greater(t, count(t, db, "SELECT rows FROM objects WHERE uri = 's3://logs/"+big+"'"), 122_880)
 }
 
 type writerFunc func(ctx context.Context, key string, body []byte) error
