@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -18,6 +17,19 @@ type ClientSamples struct {
 	// (ALB target_processing_time, nginx $upstream_header_time), in seconds.
 	// Values must be finite and 0 or more.
 	Seconds []float64
+	// Counts, when not nil, holds how many requests took each value of
+	// Seconds, so that logs with millisecond resolution can be passed as
+	// distinct values. It must have the length of Seconds, and each count
+	// must be 0 or more. Nil means one request per value.
+	Counts []int
+}
+
+// count returns the number of requests of value i.
+func (c ClientSamples) count(i int) float64 {
+	if c.Counts == nil {
+		return 1
+	}
+	return float64(c.Counts[i])
 }
 
 // QuantileOptions tunes CompareQuantile. The zero value is ready to use for
@@ -135,8 +147,8 @@ func CompareQuantile(alb, nlb []ClientSamples, q, ratio, slack, alpha float64, o
 		Look:            look,
 		ALBClients:      albPath.clients,
 		NLBClients:      nlbPath.clients,
-		ALBSamples:      len(albPath.sorted),
-		NLBSamples:      len(nlbPath.sorted),
+		ALBSamples:      int(albPath.n),
+		NLBSamples:      int(nlbPath.n),
 		ALBDesignEffect: albPath.designEffect,
 		NLBDesignEffect: nlbPath.designEffect,
 		Method:          quantileMethod,
@@ -186,43 +198,56 @@ func checkQuantileArgs(q, ratio, slack, alpha float64, opts QuantileOptions) err
 
 // quantilePath is one path's samples reduced to what CompareQuantile uses.
 type quantilePath struct {
-	// sorted holds all samples of the path in increasing order.
-	sorted []float64
+	// values holds the path's distinct sample values in increasing order,
+	// and cum the number of samples at or below each.
+	values, cum []float64
+	// n is the number of samples.
+	n float64
 	// clients counts the clients with at least one sample.
 	clients int
-	// estimate is the empirical q-quantile of sorted, or 0 when it is empty.
+	// estimate is the empirical q-quantile of the samples, or 0 when there
+	// are none.
 	estimate float64
 	// designEffect is the design effect of the fraction of samples at or
 	// below estimate, at least 1.
 	designEffect float64
 }
 
+// atRank returns the r-th smallest sample, r from 1 to n.
+func (p quantilePath) atRank(r float64) float64 {
+	i, _ := slices.BinarySearch(p.cum, r)
+	return p.values[min(i, len(p.values)-1)]
+}
+
 // summarize checks one path's clients and computes its estimate and design
 // effect.
 func summarize(path string, clients []ClientSamples, q float64) (quantilePath, error) {
 	p := quantilePath{designEffect: 1}
-	seen := make(map[string]bool, len(clients))
+	if err := checkSamples(path, clients); err != nil {
+		return quantilePath{}, err
+	}
+	weights := map[float64]float64{}
 	for _, c := range clients {
-		if seen[c.Client] {
-			return quantilePath{}, fmt.Errorf("client %q listed twice on the %s path: merge its samples first", c.Client, path)
-		}
-		seen[c.Client] = true
-		for _, s := range c.Seconds {
-			if !(s >= 0) || math.IsInf(s, 1) {
-				return quantilePath{}, fmt.Errorf("invalid %s latency %v s for client %q: want a finite value of 0 or more", path, s, c.Client)
+		var m float64
+		for i, s := range c.Seconds {
+			if k := c.count(i); k > 0 {
+				weights[s] += k
+				m += k
 			}
 		}
-		if len(c.Seconds) > 0 {
+		if m > 0 {
 			p.clients++
-			p.sorted = append(p.sorted, c.Seconds...)
+			p.n += m
 		}
 	}
-	if len(p.sorted) == 0 {
+	if p.n == 0 {
 		return p, nil
 	}
-	slices.Sort(p.sorted)
-	p.estimate = stat.Quantile(q, stat.Empirical, p.sorted, nil)
-	p.designEffect = designEffect(clients, p.estimate, p.clients, len(p.sorted))
+	p.values, p.cum = cumulative(weights)
+	// The empirical quantile: the smallest value with at least the fraction
+	// q of the samples at or below it.
+	p.estimate = p.atRank(math.Max(1, math.Ceil(q*p.n-1e-9)))
+	p.designEffect = designEffect(clients, p.estimate, p.clients, p.n)
 	return p, nil
 }
 
@@ -234,7 +259,7 @@ func summarize(path string, clients []ClientSamples, q float64) (quantilePath, e
 // so one sample per client gives exactly 1. The result is at least 1, because
 // a design effect below 1 would claim more than independent samples could
 // show.
-func designEffect(clients []ClientSamples, cut float64, k, n int) float64 {
+func designEffect(clients []ClientSamples, cut float64, k int, n float64) float64 {
 	if k < 2 {
 		return 1
 	}
@@ -244,24 +269,25 @@ func designEffect(clients []ClientSamples, cut float64, k, n int) float64 {
 	sizes := make([]float64, 0, k)
 	var below float64
 	for _, c := range clients {
-		if len(c.Seconds) == 0 {
-			continue
-		}
-		var a float64
-		for _, s := range c.Seconds {
+		var a, m float64
+		for i, s := range c.Seconds {
+			w := c.count(i)
+			m += w
 			if s <= cut {
-				a++
+				a += w
 			}
 		}
+		if m == 0 {
+			continue
+		}
 		counts = append(counts, a)
-		sizes = append(sizes, float64(len(c.Seconds)))
+		sizes = append(sizes, m)
 		below += a
 	}
 
 	// Compare the two variance estimates.
-	total := float64(n)
-	pHat := below / total
-	srs := pHat * (1 - pHat) / (total - 1)
+	pHat := below / n
+	srs := pHat * (1 - pHat) / (n - 1)
 	if srs <= 0 {
 		return 1
 	}
@@ -270,7 +296,7 @@ func designEffect(clients []ClientSamples, cut float64, k, n int) float64 {
 		r := counts[i] - pHat*sizes[i]
 		sum += r * r
 	}
-	cluster := float64(k) / float64(k-1) * sum / (total * total)
+	cluster := float64(k) / float64(k-1) * sum / (n * n)
 	return math.Max(1, cluster/srs)
 }
 
@@ -280,10 +306,10 @@ func designEffect(clients []ClientSamples, cut float64, k, n int) float64 {
 // The projections pass more clients than seen; CompareQuantile passes the
 // clients seen.
 func (p quantilePath) bounds(q, side, clients float64) (float64, float64) {
-	if clients < 2 || len(p.sorted) == 0 {
+	if clients < 2 || p.n == 0 {
 		return 0, math.Inf(1)
 	}
-	n := float64(len(p.sorted)) * clients / float64(p.clients)
+	n := p.n * clients / float64(p.clients)
 	tSamples := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: n - 1}.Quantile(1 - side)
 	tClients := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: clients - 1}.Quantile(1 - side)
 	effective := n / p.designEffect * (tSamples / tClients) * (tSamples / tClients)
@@ -295,15 +321,13 @@ func (p quantilePath) bounds(q, side, clients float64) (float64, float64) {
 	// rank's fraction of the effective n is carried over to the samples.
 	// A rank below 1 or above the effective n has no order statistic, so
 	// that side stays unbounded.
-	seen := float64(len(p.sorted))
+	seen := p.n
 	lower, upper := 0.0, math.Inf(1)
 	if l, ok := rankBelow(q, effective, 1-side); ok && l >= 1 {
-		r := max(math.Floor(l/effective*seen), 1)
-		lower = p.sorted[int(r)-1]
+		lower = p.atRank(max(math.Floor(l/effective*seen), 1))
 	}
 	if u := rankAbove(q, effective, side); u <= effective {
-		r := min(math.Ceil(u/effective*seen), seen)
-		upper = p.sorted[int(r)-1]
+		upper = p.atRank(min(math.Ceil(u/effective*seen), seen))
 	}
 	return lower, upper
 }
@@ -355,14 +379,14 @@ func rankBelow(q, n, level float64) (float64, bool) {
 // The projection aims at PASS when the ALB estimate is below the limit set by
 // the NLB estimate and at FAIL when it is above.
 func projectQuantiles(albPath, nlbPath quantilePath, q, ratio, slack, side, weightALB, weightNLB float64) (int, int) {
-	if len(albPath.sorted) == 0 && len(nlbPath.sorted) == 0 {
+	if albPath.n == 0 && nlbPath.n == 0 {
 		return NeedUnknown, NeedUnknown
 	}
 	albModel, nlbModel := albPath, nlbPath
-	if len(albModel.sorted) == 0 {
+	if albModel.n == 0 {
 		albModel = nlbPath
 	}
-	if len(nlbModel.sorted) == 0 {
+	if nlbModel.n == 0 {
 		nlbModel = albPath
 	}
 	limit := nlbModel.estimate*(1+ratio) + slack

@@ -54,6 +54,10 @@ type RateComparison struct {
 	// path. CompareRates reports them for context only: its decision does not
 	// use them.
 	ALBPooledRate, NLBPooledRate float64
+	// ALBDesignEffect and NLBDesignEffect are, for CompareClusteredRates, how
+	// many times larger each rate's variance is than if every connection
+	// were an independent draw, at least 1. The other methods leave them 0.
+	ALBDesignEffect, NLBDesignEffect float64
 	// NeedALB and NeedNLB estimate how many more units (see Unit) each path
 	// needs before the verdict leaves WAIT, if the new ones look like those
 	// seen so far. They are 0 unless the verdict is WAIT, and NeedUnknown
@@ -189,18 +193,11 @@ func (p pathCounts) pooled() float64 {
 // proportions checks one path's clients and reduces them to pathCounts.
 func proportions(path string, clients []ClientCounts) (pathCounts, error) {
 	var p pathCounts
-	seen := make(map[string]bool, len(clients))
-	for _, c := range clients {
-		if c.Trials < 0 || c.Failures < 0 || c.Failures > c.Trials {
-			return pathCounts{}, fmt.Errorf("invalid %s counts for client %q: %d failures of %d trials", path, c.Client, c.Failures, c.Trials)
-		}
-		if seen[c.Client] {
-			return pathCounts{}, fmt.Errorf("client %q listed twice on the %s path: merge its counts first", c.Client, path)
-		}
-		seen[c.Client] = true
-		if c.Trials == 0 {
-			continue
-		}
+	valid, err := validCounts(path, clients)
+	if err != nil {
+		return pathCounts{}, err
+	}
+	for _, c := range valid {
 		p.x = append(p.x, float64(c.Failures)/float64(c.Trials))
 		p.trials += c.Trials
 		p.failures += c.Failures
