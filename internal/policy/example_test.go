@@ -29,7 +29,7 @@ func TestExamplePolicy(t *testing.T) {
 			"partner-alb (mutual TLS in verify mode, trust store partner-ca with CRLs).",
 		File: examplePolicy,
 		Analyze: Analyze{
-			Window: Window{Settle: 10 * time.Minute, Freshness: 15 * time.Minute, CompletenessInterval: 5 * time.Minute},
+			Window: Window{Settle: 10 * time.Minute, Freshness: 15 * time.Minute, CompletenessInterval: 5 * time.Minute, LookInterval: 5 * time.Minute},
 			Baseline: Baseline{
 				From:        time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC),
 				To:          time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC),

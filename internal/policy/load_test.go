@@ -73,7 +73,7 @@ func TestParseFullFile(t *testing.T) {
 		Description: "Orders API from nginx on EC2 to the ALB.",
 		File:        "full.yaml",
 		Analyze: Analyze{
-			Window: Window{Settle: 12 * time.Minute, Freshness: 24 * time.Hour, CompletenessInterval: time.Minute},
+			Window: Window{Settle: 12 * time.Minute, Freshness: 24 * time.Hour, CompletenessInterval: time.Minute, LookInterval: 5 * time.Minute},
 			Baseline: Baseline{
 				From:        time.Date(2026, 10, 1, 6, 0, 0, 0, time.UTC),
 				To:          time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC),

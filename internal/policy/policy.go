@@ -61,6 +61,10 @@ type Window struct {
 	// CompletenessInterval is the length of the intervals in which the
 	// completeness check expects records from every source.
 	CompletenessInterval time.Duration `yaml:"completeness_interval"`
+	// LookInterval is how often the gate evaluates the checks. The latency
+	// checks spend their error rate per look, and count one look per
+	// interval of the analysed window, however often anyone actually looked.
+	LookInterval time.Duration `yaml:"look_interval"`
 }
 
 // Baseline is an optional window of the NLB path from before the shift. When
@@ -231,6 +235,7 @@ func Default() Policy {
 				Settle:               10 * time.Minute,
 				Freshness:            15 * time.Minute,
 				CompletenessInterval: 5 * time.Minute,
+				LookInterval:         5 * time.Minute,
 			},
 			Baseline: Baseline{MinNLBShare: 0.05},
 			Statistics: Statistics{

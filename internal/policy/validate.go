@@ -90,6 +90,7 @@ func (v *validator) window(path string, w Window) {
 	v.duration(path+".settle", w.Settle, 0)
 	v.duration(path+".freshness", w.Freshness, time.Second)
 	v.duration(path+".completeness_interval", w.CompletenessInterval, time.Second)
+	v.duration(path+".look_interval", w.LookInterval, time.Minute)
 }
 
 func (v *validator) baseline(path string, b Baseline) {
