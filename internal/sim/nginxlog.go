@@ -132,12 +132,7 @@ func newNginxLog(m *model, pending *pendingLines, summary *counts, metrics *metr
 		rnd:     newRand(cfg.Seed, streamTerminators),
 		loc:     cfg.ErrorLogLocation,
 	}
-	for range cfg.Terminators {
-		n.instances = append(n.instances, nginxInstance{
-			connection: uint64(1000 + n.rnd.IntN(2_000_000)),
-			workerPID:  900 + n.rnd.IntN(30000),
-		})
-	}
+	n.instances = newNginxInstances(cfg, n.rnd)
 	for i, s := range cfg.NLBSubnets {
 		n.checkers = append(n.checkers, subnetAddress(netip.MustParsePrefix(s), hash3(cfg.Seed, 0x6e6c62, uint64(i))))
 	}
@@ -156,6 +151,19 @@ func newNginxLog(m *model, pending *pendingLines, summary *counts, metrics *metr
 		f.notAfter = c.Certificate.NotAfter.UTC().Format("Jan _2 15:04:05 2006 GMT")
 	}
 	return n
+}
+
+// newNginxInstances draws the starting state of nginx on each terminator
+// from r, the terminators' random stream.
+func newNginxInstances(cfg *Config, r *rand.Rand) []nginxInstance {
+	var instances []nginxInstance
+	for range cfg.Terminators {
+		instances = append(instances, nginxInstance{
+			connection: uint64(1000 + r.IntN(2_000_000)),
+			workerPID:  900 + r.IntN(30000),
+		})
+	}
+	return instances
 }
 
 // subnetAddress returns an address in p chosen by h, outside the first four
@@ -306,22 +314,14 @@ func (n *nginxLog) writeRequests(conn *connection, instance int, id uint64) {
 			verify:     "SUCCESS",
 			status:     int(req.elbStatus),
 			body:       int(req.body),
-			upstreamMs: -1,
 		}
-		createdMs := req.created / 1000
-		e.requestMs = (req.written - req.created + 999) / 1000
+		e.msec, e.requestMs, e.upstreamMs = nginxRequestTimes(req)
 		switch req.elbStatus {
 		case 502:
 			e.body = pageBadGW
 		case 504:
 			e.body = pageGWTimeout
-		default:
-			// $request_time runs from the first byte of the request to the
-			// log write, so it exceeds the time to the upstream's headers.
-			e.upstreamMs = req.targetTime / 1000
-			e.requestMs = max(e.requestMs, e.upstreamMs+1)
 		}
-		e.msec = createdMs + e.requestMs
 		if e.msec*1000 >= n.m.end {
 			break
 		}
@@ -335,6 +335,51 @@ func (n *nginxLog) writeRequests(conn *connection, instance int, id uint64) {
 	}
 }
 
+// nginxRequestTimes returns $msec, $request_time and $upstream_header_time
+// of req in ms, with upstreamMs -1 for "-" when no upstream responded (502
+// and 504).
+func nginxRequestTimes(req *request) (msec, requestMs, upstreamMs int64) {
+	requestMs = (req.written - req.created + 999) / 1000
+	upstreamMs = -1
+	if req.elbStatus != 502 && req.elbStatus != 504 {
+		// $request_time runs from the first byte of the request to the
+		// log write, so it exceeds the time to the upstream's headers.
+		upstreamMs = req.targetTime / 1000
+		requestMs = max(requestMs, upstreamMs+1)
+	}
+	return req.created/1000 + requestMs, requestMs, upstreamMs
+}
+
+// nginxRejection is the one request of a connection that nginx rejects
+// with 400.
+type nginxRejection struct {
+	created    int64 // µs, when nginx reads the request and writes the error-log line
+	route      uint8
+	resourceID uint32
+	msec       int64 // the access-log time in ms
+}
+
+// drawRejection draws the request of a connection that nginx rejects from
+// r, the terminators' random stream. It reports false when nginx would
+// write either of its lines at or after end (µs), and then writes neither.
+func drawRejection(r *rand.Rand, conn *connection, end int64) (nginxRejection, bool) {
+	c := conn.client
+	// conn.logged is where the ALB gives up, two thirds into the handshake.
+	handshakeDone := conn.start + (conn.logged-conn.start)*3/2
+	var rej nginxRejection
+	rej.created = handshakeDone + c.rtt/2 + r.Int64N(2000)
+	rej.route = c.routes[r.IntN(len(c.routes))]
+	rej.resourceID = uint32(100000 + r.IntN(9900000))
+	rej.msec = rej.created/1000 + int64(r.IntN(2))
+	return rej, rej.created < end && rej.msec*1000 < end
+}
+
+// drawHandshakeFailure draws from r, the terminators' random stream, the
+// index into nginxHandshakeFailures of a handshake that the client broke off.
+func drawHandshakeFailure(r *rand.Rand) int {
+	return r.IntN(len(nginxHandshakeFailures))
+}
+
 // writeRejected writes a connection whose certificate failed verification
 // or that sent none. With ssl_verify_client on, nginx completes the
 // handshake, responds to the first request with 400 and closes the
@@ -342,22 +387,20 @@ func (n *nginxLog) writeRequests(conn *connection, instance int, id uint64) {
 // request.
 func (n *nginxLog) writeRejected(conn *connection, instance int, id uint64) {
 	c := conn.client
-	r := n.rnd
-	// conn.logged is where the ALB gives up, two thirds into the handshake.
-	handshakeDone := conn.start + (conn.logged-conn.start)*3/2
-	created := handshakeDone + c.rtt/2 + r.Int64N(2000)
+	rej, ok := drawRejection(n.rnd, conn, n.m.end)
+	if !ok {
+		return
+	}
+	created := rej.created
 	e := nginxEntry{
 		conn:       conn,
 		id:         id,
 		seq:        1,
-		route:      c.routes[r.IntN(len(c.routes))],
-		resourceID: uint32(100000 + r.IntN(9900000)),
+		route:      rej.route,
+		resourceID: rej.resourceID,
 		status:     400,
 		upstreamMs: -2,
-		msec:       created/1000 + int64(r.IntN(2)),
-	}
-	if created >= n.m.end || e.msec*1000 >= n.m.end {
-		return
+		msec:       rej.msec,
 	}
 
 	var message []byte
@@ -404,7 +447,7 @@ func (n *nginxLog) writeRejected(conn *connection, instance int, id uint64) {
 // writeHandshakeFailure writes the error-log line of a handshake that the
 // client broke off. nginx writes no access-log line for it.
 func (n *nginxLog) writeHandshakeFailure(conn *connection, instance int, id uint64) {
-	failure := &nginxHandshakeFailures[n.rnd.IntN(len(nginxHandshakeFailures))]
+	failure := &nginxHandshakeFailures[drawHandshakeFailure(n.rnd)]
 	if failure.reset {
 		n.metrics.addClientReset(conn.logged)
 	}
