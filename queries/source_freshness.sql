@@ -1,7 +1,11 @@
 -- Freshness of each source of evidence in the window (--since or --from/--to,
 -- else the whole database). A source is the ALB access, ALB connection or NLB
 -- TLS log of one load balancer, one terminator instance's log, or one load
--- balancer's CloudWatch metrics. newest_record is the newest row
+-- balancer's CloudWatch metrics. path is the path whose evidence the source
+-- holds: 'alb' for the ALB's logs, 'nlb' for the NLB TLS log, the rows' own
+-- path for a terminator instance's log (an instance that serves both load
+-- balancers is listed once per path), and NULL for CloudWatch. cutover
+-- analyze's freshness check reads this query. newest_record is the newest row
 -- time, newest_interval_end the newest interval end of the objects that hold
 -- the rows (for CloudWatch, the end of the newest pulled window), and
 -- rows_in_window counts the rows. A source is listed once any of its rows is
@@ -10,18 +14,18 @@
 -- CloudWatch counts only periods with a datapoint.
 WITH log_rows AS (
     SELECT 'alb_access' AS source, coalesce(r.elb, 'app/' || replace(o.load_balancer, '.', '/')) AS name,
-        NULL AS log, r.time, o.interval_end
+        NULL AS log, 'alb' AS path, r.time, o.interval_end
     FROM alb_access AS r LEFT JOIN objects AS o ON o.uri = r.source_uri
     UNION ALL
     SELECT 'alb_connection', coalesce(r.elb, 'app/' || replace(o.load_balancer, '.', '/')),
-        NULL, r.time, o.interval_end
+        NULL, 'alb', r.time, o.interval_end
     FROM alb_connection AS r LEFT JOIN objects AS o ON o.uri = r.source_uri
     UNION ALL
     SELECT 'nlb_tls', coalesce(r.elb, 'net/' || replace(o.load_balancer, '.', '/')),
-        NULL, r.time, o.interval_end
+        NULL, 'nlb', r.time, o.interval_end
     FROM nlb_tls AS r LEFT JOIN objects AS o ON o.uri = r.source_uri
     UNION ALL
-    SELECT 'terminator_' || r.source, r.instance, r.log, r.time, o.interval_end
+    SELECT 'terminator_' || r.source, r.instance, r.log, r.path, r.time, o.interval_end
     FROM terminator_tls AS r LEFT JOIN objects AS o ON o.uri = r.source_uri
 ),
 log_sources AS (
@@ -29,6 +33,7 @@ log_sources AS (
         source,
         name,
         log,
+        path,
         max(time) FILTER (WHERE time >= coalesce(getvariable('window_start'), '-infinity'::TIMESTAMPTZ)
             AND time < coalesce(getvariable('window_end'), 'infinity'::TIMESTAMPTZ)) AS newest_record,
         max(interval_end) FILTER (WHERE interval_end >= coalesce(getvariable('window_start'), '-infinity'::TIMESTAMPTZ)
@@ -62,13 +67,14 @@ metric_sources AS (
         'cloudwatch' AS source,
         load_balancer AS name,
         NULL AS log,
+        NULL AS path,
         d.newest_record,
         p.newest_interval_end,
         coalesce(d.rows_in_window, 0) AS rows_in_window
     FROM metric_pull_ends AS p
     FULL JOIN metric_datapoints AS d USING (load_balancer)
 )
-SELECT source, name, log, newest_record, newest_interval_end, rows_in_window FROM log_sources
+SELECT source, name, log, path, newest_record, newest_interval_end, rows_in_window FROM log_sources
 UNION ALL
-SELECT source, name, log, newest_record, newest_interval_end, rows_in_window FROM metric_sources
-ORDER BY source, name, log NULLS FIRST;
+SELECT source, name, log, path, newest_record, newest_interval_end, rows_in_window FROM metric_sources
+ORDER BY source, name, log NULLS FIRST, path NULLS FIRST;

@@ -2,7 +2,7 @@ package store
 
 // SchemaVersion is the version of the tables below. Open upgrades an older
 // database by running the migrations after its version, in order.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 // migrations[i] brings a database from version i to version i+1.
 var migrations = []string{
@@ -276,18 +276,28 @@ ALTER TABLE objects ADD COLUMN log_stream VARCHAR;
 ALTER TABLE objects ADD COLUMN last_event_id VARCHAR;
 ALTER TABLE objects ADD COLUMN last_event_time TIMESTAMPTZ;
 `,
+
+	// Version 9: the views again. The connection rules of the terminators'
+	// rows move into view target_handshakes, which applies them to the
+	// rows of both paths, so that the targets behind an ALB in passthrough
+	// mode are counted like the NLB's terminators. tls_handshakes takes its
+	// NLB rows from it and does not change.
+	viewsSQL,
 }
 
-// viewsSQL creates the views tls_handshakes and requests as migration 4
-// describes them. The health checks' own rows are left out, and so is the
-// error-log line of an nginx event whose access-log line is a health check.
+// viewsSQL creates the views target_handshakes, tls_handshakes and requests
+// as migrations 4 and 9 describe them. target_handshakes has one row per
+// connection of the terminators' rows of either path, by the rules that
+// migration 4 gives for the NLB path. The health checks' own rows are left
+// out, and so is the error-log line of an nginx event whose access-log line
+// is a health check.
 const viewsSQL = `
-CREATE OR REPLACE VIEW tls_handshakes AS
-WITH nlb_all AS (
-    SELECT * FROM terminator_tls WHERE path = 'nlb'
+CREATE OR REPLACE VIEW target_handshakes AS
+WITH target_all AS (
+    SELECT * FROM terminator_tls
 ),
-nlb AS (
-    SELECT * FROM nlb_all WHERE health_check IS NOT TRUE
+target_clients AS (
+    SELECT * FROM target_all WHERE health_check IS NOT TRUE
 ),
 same_event AS (
     SELECT
@@ -297,9 +307,10 @@ same_event AS (
         e.source_line AS error_line,
         e.outcome AS error_outcome,
         e.verify_raw AS error_verify_raw
-    FROM nlb_all AS a
-    JOIN nlb_all AS e
-        ON e.instance = a.instance
+    FROM target_all AS a
+    JOIN target_all AS e
+        ON e.path = a.path
+        AND e.instance = a.instance
         AND e.connection_id = a.connection_id
         AND e.client_ip = a.client_ip
         AND e.time BETWEEN a.time - INTERVAL 2 SECOND AND a.time + INTERVAL 2 SECOND
@@ -315,7 +326,7 @@ error_of_access AS (
 ),
 handshakes AS (
     SELECT t.*
-    FROM nlb AS t
+    FROM target_clients AS t
     WHERE (t.kind = 'handshake' OR (t.source = 'nginx' AND t.log = 'error'))
         AND NOT EXISTS (
             SELECT 1 FROM same_event AS s WHERE s.error_uri = t.source_uri AND s.error_line = t.source_line
@@ -323,21 +334,34 @@ handshakes AS (
 ),
 first_requests AS (
     SELECT t.*
-    FROM nlb AS t
+    FROM target_clients AS t
     WHERE t.kind = 'request'
         AND NOT (t.source = 'nginx' AND t.log = 'error')
         AND NOT (t.source = 'envoy' AND EXISTS (
-            SELECT 1 FROM nlb AS h
-            WHERE h.source = 'envoy' AND h.kind = 'handshake'
+            SELECT 1 FROM target_clients AS h
+            WHERE h.source = 'envoy' AND h.kind = 'handshake' AND h.path = t.path
                 AND h.instance = t.instance AND h.connection_id = t.connection_id
         ))
     QUALIFY CASE
         WHEN t.connection_requests IS NOT NULL THEN t.connection_requests = 1
         WHEN t.connection_id IS NULL THEN true
         ELSE row_number() OVER (
-            PARTITION BY t.instance, t.connection_id ORDER BY t.time, t.source_uri, t.source_line) = 1
+            PARTITION BY t.path, t.instance, t.connection_id ORDER BY t.time, t.source_uri, t.source_line) = 1
     END
 )
+SELECT
+    path, time, instance, client_ip, subject, serial, outcome, verify_raw AS reason_raw,
+    tls_protocol, handshake_time AS handshake_seconds, source_uri, source_line
+FROM handshakes
+UNION ALL
+SELECT
+    r.path, r.time, r.instance, r.client_ip, r.subject, r.serial,
+    coalesce(r.outcome, e.outcome), coalesce(r.verify_raw, e.verify_raw),
+    r.tls_protocol, r.handshake_time, r.source_uri, r.source_line
+FROM first_requests AS r
+LEFT JOIN error_of_access AS e ON e.access_uri = r.source_uri AND e.access_line = r.source_line;
+
+CREATE OR REPLACE VIEW tls_handshakes AS
 SELECT
     'alb' AS path,
     c.time,
@@ -355,16 +379,10 @@ FROM alb_connection AS c
 LEFT JOIN objects AS o ON o.uri = c.source_uri
 UNION ALL
 SELECT
-    'nlb', time, instance, client_ip, subject, serial, outcome, verify_raw,
-    tls_protocol, handshake_time, source_uri, source_line
-FROM handshakes
-UNION ALL
-SELECT
-    'nlb', r.time, r.instance, r.client_ip, r.subject, r.serial,
-    coalesce(r.outcome, e.outcome), coalesce(r.verify_raw, e.verify_raw),
-    r.tls_protocol, r.handshake_time, r.source_uri, r.source_line
-FROM first_requests AS r
-LEFT JOIN error_of_access AS e ON e.access_uri = r.source_uri AND e.access_line = r.source_line;
+    'nlb', time, instance, client_ip, subject, serial, outcome, reason_raw,
+    tls_protocol, handshake_seconds, source_uri, source_line
+FROM target_handshakes
+WHERE path = 'nlb';
 
 CREATE OR REPLACE VIEW requests AS
 SELECT
