@@ -106,6 +106,7 @@ questions about the migration with SQL and named queries.`,
 		newQueryCommand(g, e),
 		newSimulateCommand(g, e),
 		newCloudWatchCommand(g, e),
+		newAnalyzeCommand(g, e),
 	)
 	return root
 }
