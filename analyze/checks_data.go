@@ -7,12 +7,13 @@ import (
 	"time"
 )
 
-// maxListed is how many items a sentence names before it says "and N more".
+// maxListed is the maximum number of items a sentence names before it adds
+// "and N more".
 const maxListed = 3
 
 // freshness checks that each log source has records in the window and that
-// its newest one is recent enough. CloudWatch metrics are listed by the
-// query but not judged here: no check reads them.
+// its newest one is recent enough. The query also lists CloudWatch metrics,
+// but they are not judged here because no check reads them.
 func (e *evaluation) freshness() Check {
 	c := Check{Name: CheckFreshness, Query: "source_freshness", Margin: "newest record ≤ " + e.pol.Window.Freshness.String() + " before the window's end"}
 	limit := e.in.Window.To.Add(-e.pol.Window.Freshness)
@@ -61,7 +62,7 @@ func (e *evaluation) freshness() Check {
 		if len(stale) > 0 {
 			parts = append(parts, "stale: "+listSome(stale))
 		}
-		c.Sentence = fmt.Sprintf("Some sources are behind (%s): ingest again, or wait for their logs to arrive; checks judged on a partial view could mislead.",
+		c.Sentence = fmt.Sprintf("Some sources are behind (%s): ingest again, or wait for their logs to arrive, because the other checks judge a partial view until then.",
 			strings.Join(parts, "; "))
 	default:
 		c.Verdict = Pass
@@ -70,9 +71,10 @@ func (e *evaluation) freshness() Check {
 	return c
 }
 
-// judgedSource reports whether a source holds evidence the checks read in
-// this mode: in verify mode the ALB's own logs, in passthrough mode the
-// ALB's access log and the targets' logs behind it.
+// judgedSource reports whether a source contains evidence that the checks
+// read in this mode. In verify mode these are the ALB's own logs, and in
+// passthrough mode the ALB's access log and the logs of the targets behind
+// it. The NLB path's sources count in both modes.
 func (e *evaluation) judgedSource(s Source) bool {
 	if e.in.Mode == ModePassthrough && s.Kind == "alb_connection" {
 		return false
@@ -104,7 +106,7 @@ func sourceLabel(s Source) string {
 	return label
 }
 
-// ageText says how long before end t is, or "none" for a zero t.
+// ageText formats how long before end t is, or returns "none" for a zero t.
 func ageText(t, end time.Time) string {
 	if t.IsZero() {
 		return "none"
@@ -112,12 +114,13 @@ func ageText(t, end time.Time) string {
 	return "newest " + end.Sub(t).Round(time.Second).String() + " before end"
 }
 
-// completeness checks that the ALB logs have no gaps: 5-minute intervals
-// in which a node that delivered before and after delivered nothing. A gap
-// within the freshness limit of the window's end may still fill, so it
-// waits. An older one will not: the node was idle (ALB writes no object for
-// an interval without traffic) or the object was lost, and the checks judge
-// the records that arrived, so it is reported and passes.
+// completeness checks that the ALB logs have no gaps, which are 5-minute
+// intervals in which a node that delivered objects before and after
+// delivered nothing. A gap within the freshness limit of the window's end
+// may still fill, so the check waits. An older gap will not fill, because
+// the node was idle (the ALB writes no object for an interval without
+// traffic) or the object was lost. The other checks judge the records that
+// arrived, so an older gap is reported and the check passes.
 func (e *evaluation) completeness() Check {
 	c := Check{Name: CheckCompleteness, Query: "analyze_gaps", Margin: "no gap in the newest " + e.pol.Window.Freshness.String()}
 	recent := e.in.Window.To.Add(-e.pol.Window.Freshness)
@@ -134,13 +137,17 @@ func (e *evaluation) completeness() Check {
 	c.ALB = fmt.Sprintf("%d recent, %d older gaps", len(newer), len(older))
 	olderText := ""
 	if len(older) > 0 {
-		olderText = fmt.Sprintf(" %d older intervals lack objects of a node (%s): idle nodes write none, and lost ones will not come, so the checks judge the records that arrived.",
-			len(older), listSome(older))
+		verb := "lack"
+		if len(older) == 1 {
+			verb = "lacks"
+		}
+		olderText = fmt.Sprintf(" %s %s an object from a node (%s). An idle node writes no object and a lost object will not arrive, so the checks judge the records that did.",
+			plural(len(older), "older interval", "older intervals"), verb, listSome(older))
 	}
 	if len(newer) > 0 {
 		c.Verdict = Wait
-		c.Sentence = fmt.Sprintf("ALB log objects are missing for %d recent intervals (%s): they may still arrive, so ingest again in a few minutes.%s",
-			len(newer), listSome(newer), olderText)
+		c.Sentence = fmt.Sprintf("ALB log objects are missing for %s (%s). They may still arrive, so ingest again in a few minutes.%s",
+			plural(len(newer), "recent interval", "recent intervals"), listSome(newer), olderText)
 		return c
 	}
 	c.Verdict = Pass
@@ -163,13 +170,13 @@ func (e *evaluation) passthroughEvidence() Check {
 	switch {
 	case known == 0 && unknown == 0:
 		c.Verdict = Wait
-		c.Sentence = "No connection of a target behind the ALB is in the window: ingest the targets' logs with --terminator and the ALB's target addresses, so that their rows have path alb."
+		c.Sentence = "No connection to a target behind the ALB is in the window: ingest the targets' logs with --terminator and the ALB's target addresses, so that their rows have path alb."
 	case known == 0:
 		c.Verdict = Wait
 		c.Sentence = "The targets behind the ALB log connections but no verification outcome: log the verification result (nginx $ssl_client_verify, Envoy %DOWNSTREAM_PEER_CERT_V_END% with the TLS error, HAProxy %[ssl_c_verify])."
 	default:
 		c.Verdict = Pass
-		c.Sentence = "The targets behind the ALB log the outcome of their certificate verification, which stands for the ALB path here."
+		c.Sentence = "The targets behind the ALB log the outcome of their certificate verification, which the checks use as the ALB path's outcome."
 	}
 	return c
 }
@@ -199,13 +206,13 @@ func (e *evaluation) trafficShare() Check {
 		clientShare = float64(albClients) / float64(len(union))
 	}
 	c.ALB = fmt.Sprintf("%s of connections, %d of %d clients", pct(connShare), albClients, len(union))
-	c.NLB = fmt.Sprintf("%s of connections, %d clients", pct(1-connShare), nlbClients)
+	c.NLB = fmt.Sprintf("%s of connections, %s", pct(1-connShare), plural(nlbClients, "client", "clients"))
 	c.Values = map[string]float64{"alb_connection_share": connShare, "alb_client_share": clientShare}
 	tol := e.pol.Margins.TrafficShare
 	if e.opts.ALBWeight < 0 {
 		c.Verdict = Skip
 		c.Margin = "no weight given"
-		c.Sentence = "No ALB weight was given (--alb-weight), so the observed share is shown but not judged; the gate reads the weight from Route 53."
+		c.Sentence = "No ALB weight was given (--alb-weight), so the observed share is shown but not judged. The gate reads the weight from Route 53."
 		return c
 	}
 	weight := e.opts.ALBWeight / 100
@@ -220,14 +227,14 @@ func (e *evaluation) trafficShare() Check {
 		c.Sentence = fmt.Sprintf("The ALB carries %s of connections, within %s of its weight of %s.", pct(connShare), pct(tol), pct(weight))
 	default:
 		c.Verdict = Wait
-		c.Sentence = fmt.Sprintf("The ALB carries %s of connections against a weight of %s: resolvers that cache answers past the TTL, "+
-			"or clients that pin addresses, lag the weight. Wait for the share to settle, and check the records if it does not.",
+		c.Sentence = fmt.Sprintf("The ALB carries %s of connections against a weight of %s. Resolvers that cache records past the TTL, "+
+			"and clients that pin addresses, lag behind the weight. Wait for the share to settle, and check the DNS records if it does not.",
 			pct(connShare), pct(weight))
 	}
 	return c
 }
 
-// listSome joins up to maxListed items and says how many more there are.
+// listSome joins up to maxListed items and adds how many more there are.
 func listSome(items []string) string {
 	if len(items) <= maxListed {
 		return strings.Join(items, "; ")
@@ -249,15 +256,13 @@ func points(x float64) string {
 	return fmt.Sprintf("%+.2f pt", math.Max(-1, math.Min(1, x))*100)
 }
 
-// waitFor says how long a WAIT needs, or that it is unknown.
-func waitFor(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return ""
-	case d >= 1<<62:
-		return " No amount of data at the current rate settles it: the estimate sits on the margin."
+// plural formats a count with the singular or plural noun, as in "1 client"
+// or "2 clients".
+func plural(n int, singular, pluralNoun string) string {
+	if n == 1 {
+		return "1 " + singular
 	}
-	return " At the current rate that takes about " + roundDuration(d) + "."
+	return fmt.Sprintf("%d %s", n, pluralNoun)
 }
 
 // roundDuration rounds a duration for sentences.

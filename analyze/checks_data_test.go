@@ -164,7 +164,7 @@ func TestCompleteness(t *testing.T) {
 			gaps:         []Gap{older},
 			want:         Pass,
 			wantOlder:    1,
-			wantSentence: []string{"1 older intervals lack objects of a node (alb_access app/edge/1 at 10:30 from 10.0.2.9, 10.0.3.4)"},
+			wantSentence: []string{"1 older interval lacks an object from a node (alb_access app/edge/1 at 10:30 from 10.0.2.9, 10.0.3.4)"},
 		},
 		{
 			name:       "gap at the freshness limit counts as older",
@@ -180,8 +180,8 @@ func TestCompleteness(t *testing.T) {
 			wantRecent: 1,
 			wantOlder:  1,
 			wantSentence: []string{
-				"missing for 1 recent intervals (alb_connection app/edge/1 at 10:50 from 10.0.1.5)",
-				"1 older intervals lack objects",
+				"missing for 1 recent interval (alb_connection app/edge/1 at 10:50 from 10.0.1.5)",
+				"1 older interval lacks an object",
 			},
 		},
 	}

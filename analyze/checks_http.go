@@ -10,9 +10,9 @@ import (
 )
 
 // look returns the number of this evaluation among the gate's repeated
-// ones: one per look interval since the window's start. The quantile checks
-// spend alpha per look, so a longer window spends as if the gate had looked
-// at every interval of it, whether it did or not.
+// ones, counting one look per look interval since the window's start. The
+// quantile checks spend alpha per look, so a longer window spends alpha as
+// if the gate had looked at every interval of it, whether it did or not.
 func (e *evaluation) look() int {
 	interval := e.pol.Window.LookInterval
 	if interval <= 0 {
@@ -45,8 +45,13 @@ func (e *evaluation) headerTime(name string, samples *stats.PairedSamples, prepE
 		return errorCheck(c, err)
 	}
 	label := fmt.Sprintf("p%.0f", qm.Quantile*100)
-	c.ALB = fmt.Sprintf("%s [%s, %s]", ms(res.ALB), ms(res.ALBLower), ms(res.ALBUpper))
-	c.NLB = fmt.Sprintf("%s [%s, %s]", ms(res.NLB), ms(res.NLBLower), ms(res.NLBUpper))
+	c.ALB, c.NLB = "no data", "no data"
+	if res.ALBSamples > 0 {
+		c.ALB = fmt.Sprintf("%s [%s, %s]", ms(res.ALB), ms(res.ALBLower), ms(res.ALBUpper))
+	}
+	if res.NLBSamples > 0 {
+		c.NLB = fmt.Sprintf("%s [%s, %s]", ms(res.NLB), ms(res.NLBLower), ms(res.NLBUpper))
+	}
 	c.Values = map[string]float64{
 		"alb_seconds": res.ALB, "nlb_seconds": res.NLB,
 		"alb_lower_seconds": finite(res.ALBLower), "alb_upper_seconds": finite(res.ALBUpper),
@@ -68,13 +73,15 @@ func (e *evaluation) headerTime(name string, samples *stats.PairedSamples, prepE
 	case stats.Fail:
 		c.Verdict = Fail
 		c.Sentence = fmt.Sprintf("The ALB's %s time to response headers is %s, at least %s, beyond %s of %s (%s, at most %s). "+
-			"Look at the targets behind the ALB (instance type, connection reuse, health) before the next step; halt.",
+			"Halt, and look at the targets behind the ALB (instance type, connection reuse, health) before the next step.",
 			label, ms(res.ALB), ms(res.ALBLower), limitText, e.nlbLabel(), ms(res.NLB), ms(res.NLBUpper))
 	default:
 		c.Verdict = Wait
 		c.Wait = e.timeFor(res.NeedALB, res.NeedNLB, res.ALBSamples, res.NLBSamples)
-		c.Sentence = fmt.Sprintf("The ALB's %s is %s and %s's %s; their bounds overlap the limit %s, so neither pass nor fail yet. %s",
-			label, ms(res.ALB), e.nlbLabel(), ms(res.NLB), limitText, needText(res.NeedALB, res.NeedNLB, "requests")) + waitFor(c.Wait)
+		c.Sentence = fmt.Sprintf("The ALB's %s is %s and %s's %s. Their bounds overlap the limit %s, so the check neither passes nor fails yet.",
+			label, ms(res.ALB), e.nlbLabel(), ms(res.NLB), limitText) +
+			e.projectionText(projection{needALB: res.NeedALB, needNLB: res.NeedNLB, haveALB: res.ALBSamples, haveNLB: res.NLBSamples,
+				paired: res.PairedClients, unit: "requests", wait: c.Wait})
 	}
 	return c
 }
@@ -126,22 +133,24 @@ func (e *evaluation) http5xxRate() Check {
 		e.pol.Statistics.MinRequests, "requests"); ok {
 		return w
 	}
-	bounds := fmt.Sprintf("the difference lies between %s and %s", points(res.Lower), points(res.Upper))
+	bounds := fmt.Sprintf("The difference lies between %s and %s", points(res.Lower), points(res.Upper))
 	switch res.Verdict {
 	case stats.Pass:
 		c.Verdict = Pass
-		c.Sentence = fmt.Sprintf("The ALB answers %s of requests with 5xx and %s %s; %s, below the margin of %s.",
+		c.Sentence = fmt.Sprintf("The ALB returns 5xx for %s of requests and %s for %s. %s, below the margin of %s.",
 			pct(res.ALBRate), e.nlbLabel(), pct(res.NLBRate), bounds, points(margin))
 	case stats.Fail:
 		c.Verdict = Fail
-		c.Sentence = fmt.Sprintf("The ALB answers %s of requests with 5xx against %s on %s; %s, above the margin of %s. "+
-			"Check the ALB's target health and elb_status_code 502/503/504 in the access log; halt.",
+		c.Sentence = fmt.Sprintf("The ALB returns 5xx for %s of requests against %s on %s. %s, above the margin of %s. "+
+			"Halt, and check the ALB's target health and elb_status_code 502/503/504 in the access log.",
 			pct(res.ALBRate), pct(res.NLBRate), e.nlbLabel(), bounds, points(margin))
 	default:
 		c.Verdict = Wait
 		c.Wait = e.timeFor(res.NeedALB, res.NeedNLB, res.ALBConnections, res.NLBConnections)
-		c.Sentence = fmt.Sprintf("The ALB answers %s of requests with 5xx and %s %s; %s, so neither below nor above the margin of %s yet. %s",
-			pct(res.ALBRate), e.nlbLabel(), pct(res.NLBRate), bounds, points(margin), needText(res.NeedALB, res.NeedNLB, "requests")) + waitFor(c.Wait)
+		c.Sentence = fmt.Sprintf("The ALB returns 5xx for %s of requests and %s for %s. %s, so it is neither below nor above the margin of %s yet.",
+			pct(res.ALBRate), e.nlbLabel(), pct(res.NLBRate), bounds, points(margin)) +
+			e.projectionText(projection{needALB: res.NeedALB, needNLB: res.NeedNLB, haveALB: res.ALBConnections, haveNLB: res.NLBConnections,
+				paired: res.PairedClients, unit: "requests", wait: c.Wait})
 	}
 	return c
 }
@@ -163,23 +172,24 @@ func requestCounts(m map[string]*RequestCounts, client4xx bool) []stats.ClientCo
 	return out
 }
 
-// minClientRequests is how many NLB requests a client needs before its own
-// NLB 4xx rate is a reference for its ALB rate.
+// minClientRequests is the minimum number of NLB requests a client needs
+// before its own NLB 4xx rate is a reference for its ALB rate.
 const minClientRequests = 20
 
 // client4xx looks for clients whose share of 4xx responses is higher on the
-// ALB than on the NLB by more than the margin: renamed or missing
-// X-Amzn-Mtls-Clientcert headers make the targets answer 401 or 403.
+// ALB than on the NLB by more than the margin. Renamed or missing
+// X-Amzn-Mtls-Clientcert headers make the targets respond with 401 or 403.
 //
 // Each client's ALB 4xx rate is compared with its own NLB rate, as a
-// difference of binomial rates under the normal-mixture
-// boundary of CompareClusteredRates, at alpha divided by the number of
-// clients. Clients with fewer than 20 NLB requests are not judged: their own
-// rate is unknown, and clients differ too much for the NLB's rate over all
-// clients to stand in for it. It is a screen: it fails when a client is
-// worse beyond doubt and
-// passes when none is and the ALB has the policy's minimum of requests, not
-// when every client is shown to be within the margin.
+// difference of binomial rates under the normal-mixture boundary of
+// CompareClusteredRates, at alpha divided by the number of clients. Clients
+// with fewer than minClientRequests NLB requests are not judged, because
+// their own rate is unknown and clients differ too much for the NLB's rate
+// over all clients to stand in for it.
+//
+// The check is a screen. It fails when a client is worse beyond doubt, and
+// it passes when none is and both paths have the policy's minimum of
+// requests. A PASS does not show that every client is within the margin.
 func (e *evaluation) client4xx() Check {
 	margin := e.pol.Margins.Client4xxRate
 	c := Check{Name: CheckClient4xx, Query: "analyze_requests", Margin: "+" + pct(margin) + " per client"}
@@ -225,14 +235,18 @@ func (e *evaluation) client4xx() Check {
 			c.Clients = append(c.Clients, f)
 		}
 	}
-	c.ALB = fmt.Sprintf("%d clients, %d requests", clients, albAll)
+	c.ALB = fmt.Sprintf("%s, %s", plural(clients, "client", "clients"), plural(albAll, "request", "requests"))
 	c.NLB = fmt.Sprintf("%s 4xx over all clients", pct(ratio(nlb4xx, nlbAll)))
 	c.Values = map[string]float64{"clients_flagged": float64(len(c.Clients)), "clients_not_judged": float64(unjudged),
 		"largest_difference": finite(worst)}
 	notJudged := ""
 	if unjudged > 0 {
-		notJudged = fmt.Sprintf(" %d clients with fewer than %d requests on %s are not judged: clients differ widely in their 4xx, so only a client's own NLB rate is a fair reference.",
-			unjudged, minClientRequests, e.nlbLabel())
+		verb := "are"
+		if unjudged == 1 {
+			verb = "is"
+		}
+		notJudged = fmt.Sprintf(" %s with fewer than %d requests on %s %s not judged, because clients differ widely in their 4xx rates and only a client's own NLB rate is a fair reference.",
+			plural(unjudged, "client", "clients"), minClientRequests, e.nlbLabel(), verb)
 	}
 	switch {
 	case len(c.Clients) > 0:
@@ -241,9 +255,14 @@ func (e *evaluation) client4xx() Check {
 		for _, f := range c.Clients {
 			named = append(named, e.albRequests[f.Client].Client)
 		}
-		c.Sentence = fmt.Sprintf("%s get more 4xx responses on the ALB than on the NLB, beyond the margin of %s: "+
-			"check that the targets read the X-Amzn-Mtls-Clientcert headers the ALB sends (401/403 from the targets), and the routing rules; halt.",
-			DescribeCohort(named), points(margin))
+		verb := "get"
+		if len(named) == 1 {
+			verb = "gets"
+		}
+		c.Sentence = fmt.Sprintf("%s %s more 4xx responses on the ALB than on %s, beyond the margin of %s. "+
+			"Halt, and check that the targets read the X-Amzn-Mtls-Clientcert headers that the ALB sends "+
+			"(the targets respond with 401 or 403 otherwise) and the ALB's routing rules.",
+			DescribeCohort(named), verb, e.nlbLabel(), points(margin))
 	case albAll < e.pol.Statistics.MinRequests || nlbAll < e.pol.Statistics.MinRequests:
 		c.Verdict = Wait
 		c.Sentence = fmt.Sprintf("Too little data to screen clients for 4xx: the policy wants %d requests on each path, and the ALB has %d, %s %d.",
@@ -260,7 +279,7 @@ func binomialVariance(f, n int) float64 {
 	return q * (1 - q) / float64(n)
 }
 
-// mixtureBoundsOf exposes the normal-mixture bounds of the statistics
+// mixtureBoundsOf returns the normal-mixture bounds of the statistics
 // package for a difference with a known variance.
 func mixtureBoundsOf(estimate, variance, rho, alpha float64) (float64, float64) {
 	return stats.MixtureBounds(estimate, variance, rho, alpha)
@@ -273,7 +292,7 @@ func ratio(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
-// ms formats seconds as milliseconds, "∞" for +Inf.
+// ms formats seconds as a duration rounded to 0.1 ms, or "∞" for +Inf.
 func ms(s float64) string {
 	if math.IsInf(s, 1) {
 		return "∞"
@@ -281,7 +300,8 @@ func ms(s float64) string {
 	return time.Duration(s * float64(time.Second)).Round(100 * time.Microsecond).String()
 }
 
-// finite maps infinities to NaN-free values for JSON: +Inf to -1.
+// finite returns x, or -1 for an infinite or NaN x, because JSON cannot
+// encode those.
 func finite(x float64) float64 {
 	if math.IsInf(x, 0) || math.IsNaN(x) {
 		return -1

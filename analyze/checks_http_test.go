@@ -57,7 +57,7 @@ func TestHeaderTimesShifted(t *testing.T) {
 		c := checkNamed(t, res, name)
 		assert.Equal(t, Fail, c.Verdict, "%s: %s", name, c.Sentence)
 		assert.Greater(t, c.Values["alb_lower_seconds"], c.Values["nlb_upper_seconds"]*1.2+0.025, name)
-		assert.Contains(t, c.Sentence, "Look at the targets behind the ALB", name)
+		assert.Contains(t, c.Sentence, "look at the targets behind the ALB", name)
 	}
 	p99 := checkNamed(t, res, CheckHeaderTimeP99)
 	assert.Contains(t, p99.Sentence, "beyond p99 × 1.20 + 25ms of the NLB")
@@ -113,8 +113,8 @@ func TestHTTP5xxRate(t *testing.T) {
 		want         Verdict
 		wantSentence string
 	}{
-		{"no 5xx on either path", 0, 1000, Pass, "The ALB answers 0.00 % of requests with 5xx and the NLB 0.00 %"},
-		{"5 % 5xx on the ALB", 50, 1000, Fail, "Check the ALB's target health and elb_status_code 502/503/504"},
+		{"no 5xx on either path", 0, 1000, Pass, "The ALB returns 5xx for 0.00 % of requests and the NLB for 0.00 %"},
+		{"5 % 5xx on the ALB", 50, 1000, Fail, "check the ALB's target health and elb_status_code 502/503/504"},
 		{"too few requests", 0, 20, Wait, "the policy wants at least 1000 requests and 10 clients on each path, and the ALB has 400 from 20 clients"},
 	}
 	for _, tc := range tests {
@@ -158,7 +158,7 @@ func TestClient4xx(t *testing.T) {
 			},
 			want:         Fail,
 			flagged:      []string{portal.Key},
-			wantSentence: "1 client: CN=hr-portal,O=Contoso,C=DE (serial 7F) get more 4xx responses on the ALB",
+			wantSentence: "1 client: CN=hr-portal,O=Contoso,C=DE (serial 7F) gets more 4xx responses on the ALB",
 		},
 		{
 			name: "slightly more 4xx on the ALB",
@@ -187,7 +187,7 @@ func TestClient4xx(t *testing.T) {
 				{Path: PathNLB, Client: newcomer, Requests: 10, Status4xx: 0},
 			},
 			want:         Pass,
-			wantSentence: "1 clients with fewer than 20 requests on the NLB are not judged",
+			wantSentence: "1 client with fewer than 20 requests on the NLB is not judged",
 		},
 		{
 			name: "IP-only client named by address",
@@ -197,7 +197,7 @@ func TestClient4xx(t *testing.T) {
 			},
 			want:         Fail,
 			flagged:      []string{kiosk.Key},
-			wantSentence: "1 client: IP 203.0.113.7 get more 4xx responses",
+			wantSentence: "1 client: IP 203.0.113.7 gets more 4xx responses",
 		},
 	}
 	for _, tc := range tests {

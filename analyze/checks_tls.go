@@ -12,7 +12,8 @@ import (
 	"github.com/cutover-dev/cutover/ingest/outcome"
 )
 
-// remedies says what usually fixes an ALB rejection, per outcome.
+// remedies maps each failure outcome to the usual fix for an ALB rejection
+// with that outcome.
 var remedies = map[outcome.Outcome]string{
 	outcome.Untrusted:    "add the issuing CA and its intermediates to the ALB trust store",
 	outcome.Revoked:      "the ALB trust store's CRL rejects these certificates and the old path did not: have them renewed, or waive them if that is intended",
@@ -57,24 +58,26 @@ func (e *evaluation) handshakeRate() Check {
 		e.pol.Statistics.MinConnections, "connections"); ok {
 		return w
 	}
-	bounds := fmt.Sprintf("the difference lies between %s and %s", points(res.Lower), points(res.Upper))
-	same := fmt.Sprintf("for the %d clients seen on both paths", res.PairedClients)
+	bounds := fmt.Sprintf("The difference lies between %s and %s", points(res.Lower), points(res.Upper))
+	same := fmt.Sprintf("For the %s seen on both paths", plural(res.PairedClients, "client", "clients"))
 	switch res.Verdict {
 	case stats.Pass:
 		c.Verdict = Pass
-		c.Sentence = fmt.Sprintf("%s, the ALB fails %s of handshakes and %s %s; %s, below the margin of %s.",
-			capitalize(same), pct(res.ALBRate), e.nlbLabel(), pct(res.NLBRate), bounds, points(margin))
+		c.Sentence = fmt.Sprintf("%s, the ALB fails %s of handshakes and %s %s. %s, below the margin of %s.",
+			same, pct(res.ALBRate), e.nlbLabel(), pct(res.NLBRate), bounds, points(margin))
 	case stats.Fail:
 		c.Verdict = Fail
 		o, cohort, reason := e.excessReason()
-		c.Sentence = fmt.Sprintf("%s, the ALB fails %s of handshakes against %s on %s; %s, above the margin of %s. "+
+		c.Sentence = fmt.Sprintf("%s, the ALB fails %s of handshakes against %s on %s. %s, above the margin of %s. "+
 			"Most of the excess is %s (%s) from %s: %s. Halt and roll back the step.",
-			capitalize(same), pct(res.ALBRate), pct(res.NLBRate), e.nlbLabel(), bounds, points(margin), o, reason, cohort, remedy(o))
+			same, pct(res.ALBRate), pct(res.NLBRate), e.nlbLabel(), bounds, points(margin), o, reason, cohort, remedy(o))
 	default:
 		c.Verdict = Wait
 		c.Wait = e.timeFor(res.NeedALB, res.NeedNLB, res.ALBConnections, res.NLBConnections)
-		c.Sentence = fmt.Sprintf("%s, the ALB fails %s of handshakes and %s %s; %s, so neither below nor above the margin of %s yet. %s",
-			capitalize(same), pct(res.ALBRate), e.nlbLabel(), pct(res.NLBRate), bounds, points(margin), needText(res.NeedALB, res.NeedNLB, "connections")) + waitFor(c.Wait)
+		c.Sentence = fmt.Sprintf("%s, the ALB fails %s of handshakes and %s %s. %s, so it is neither below nor above the margin of %s yet.",
+			same, pct(res.ALBRate), e.nlbLabel(), pct(res.NLBRate), bounds, points(margin)) +
+			e.projectionText(projection{needALB: res.NeedALB, needNLB: res.NeedNLB, haveALB: res.ALBConnections, haveNLB: res.NLBConnections,
+				paired: res.PairedClients, unit: "connections", wait: c.Wait})
 	}
 	return c
 }
@@ -97,29 +100,69 @@ func (e *evaluation) waitForSamples(c *Check, albN, nlbN, albClients, nlbClients
 	needALB, needNLB := max(0, minN-albN), max(0, minN-nlbN)
 	c.Verdict = Wait
 	c.Wait = e.timeFor(needALB, needNLB, albN, nlbN)
-	c.Sentence = fmt.Sprintf("Too little data to judge: the policy wants at least %d %s and %d clients on each path, "+
-		"and the ALB has %d from %d clients, %s %d from %d.", minN, unit, minClients, albN, albClients, e.nlbLabel(), nlbN, nlbClients)
-	if needALB+needNLB > 0 {
-		c.Sentence += " " + needText(needALB, needNLB, unit)
-	}
-	c.Sentence += waitFor(c.Wait)
+	c.Sentence = fmt.Sprintf("Too little data to judge: the policy wants at least %d %s and %s on each path, "+
+		"and the ALB has %d from %s, %s %d from %d.", minN, unit, plural(minClients, "client", "clients"),
+		albN, plural(albClients, "client", "clients"), e.nlbLabel(), nlbN, nlbClients)
+	c.Sentence += e.projectionText(projection{needALB: needALB, needNLB: needNLB, haveALB: albN, haveNLB: nlbN,
+		paired: -1, unit: unit, wait: c.Wait})
 	return *c, true
 }
 
-// needText says how many more units each path needs.
-func needText(needALB, needNLB int, unit string) string {
-	if needALB == stats.NeedUnknown || needNLB == stats.NeedUnknown {
-		return "No projection settles it: the estimate sits on the margin, or a path has no data."
+// projection is what a WAIT sentence reports about the data still needed.
+type projection struct {
+	// needALB and needNLB are the further units each path needs, or
+	// stats.NeedUnknown.
+	needALB, needNLB int
+	// haveALB and haveNLB are the units each path has in the window.
+	haveALB, haveNLB int
+	// paired counts the clients seen on both paths, or is -1 for a check
+	// that does not pair clients.
+	paired int
+	// unit is the plural noun of the units, such as "connections".
+	unit string
+	// wait is the time from timeFor.
+	wait time.Duration
+}
+
+// projectionText returns sentences, each with a leading space, that state
+// how much more data each path needs and how long that takes at the current
+// rate. When either is unknown, the sentences state the reason instead.
+func (e *evaluation) projectionText(p projection) string {
+	if p.needALB == stats.NeedUnknown || p.needNLB == stats.NeedUnknown {
+		switch {
+		case p.haveALB == 0:
+			return fmt.Sprintf(" The ALB has no %s in the window, so the check cannot project how many it needs.", p.unit)
+		case p.haveNLB == 0:
+			return fmt.Sprintf(" %s has no %s in the window, so the check cannot project how many it needs.", capitalize(e.nlbLabel()), p.unit)
+		case p.paired == 0:
+			return fmt.Sprintf(" No client has %s on both paths yet, so the check cannot project how many it needs.", p.unit)
+		}
+		return " No projected amount of further data settles it, because the estimate is too close to the margin."
 	}
+
+	var text string
 	switch {
-	case needALB > 0 && needNLB > 0:
-		return fmt.Sprintf("It needs about %d more %s on the ALB and %d on the NLB.", needALB, unit, needNLB)
-	case needALB > 0:
-		return fmt.Sprintf("It needs about %d more %s on the ALB.", needALB, unit)
-	case needNLB > 0:
-		return fmt.Sprintf("It needs about %d more %s on the NLB.", needNLB, unit)
+	case p.needALB > 0 && p.needNLB > 0:
+		text = fmt.Sprintf(" It needs about %d more %s on the ALB and %d on the NLB.", p.needALB, p.unit, p.needNLB)
+	case p.needALB > 0:
+		text = fmt.Sprintf(" It needs about %d more %s on the ALB.", p.needALB, p.unit)
+	case p.needNLB > 0:
+		text = fmt.Sprintf(" It needs about %d more %s on the NLB.", p.needNLB, p.unit)
 	}
-	return ""
+
+	switch {
+	case p.wait <= 0:
+		return text
+	case p.wait < stats.Forever:
+		return text + " At the current rate that takes about " + roundDuration(p.wait) + "."
+	case e.useBaseline && p.needNLB > 0:
+		return text + " The baseline window's NLB data does not grow: widen the baseline window (--baseline-from/--baseline-to or analyze.baseline)."
+	case p.needALB > 0 && p.haveALB == 0:
+		return text + fmt.Sprintf(" The ALB has no %s in the window, so the time cannot be estimated.", p.unit)
+	case p.needNLB > 0 && p.haveNLB == 0:
+		return text + fmt.Sprintf(" %s has no %s in the window, so the time cannot be estimated.", capitalize(e.nlbLabel()), p.unit)
+	}
+	return text + " At the current rate that takes too long to estimate."
 }
 
 // timeFor estimates how long the paths take to gather the needed units at
@@ -205,10 +248,10 @@ func topReasons(m map[string]int) string {
 // newFailureReason looks for a failure outcome that clients hit on the ALB
 // and that no client hit on the NLB.
 //
-// If the paths treated clients alike, each client that hits an outcome
-// would show it on the ALB alone with probability at most s, the larger of
-// the ALB's share of connections and the share of clients seen on the ALB
-// only. The chance that the first k clients with that outcome all show it
+// Let s be the larger of the ALB's share of connections and the share of
+// clients seen on the ALB only. If the paths treated clients alike, each
+// client that hits an outcome would show it on the ALB alone with
+// probability at most s. The chance that the first k clients with that outcome all show it
 // on the ALB alone is then at most s^k, however often the check looks,
 // because the count only grows. The check fails at the smallest k with
 // s^k ≤ alpha/16, alpha spread over the taxonomy's 16 words, and waits below
@@ -226,7 +269,7 @@ func (e *evaluation) newFailureReason() Check {
 	nlbClients := clientsByOutcome(e.nlb)
 	// The ALB logs a handshake that broke off before it read a certificate
 	// as Failed:UnmappedConnectionError without certificate fields, which
-	// maps to no_cert; nginx logs the same event as a handshake error. So
+	// maps to no_cert. nginx logs the same event as a handshake error, so
 	// either word on the NLB counts as seen for both.
 	for _, pair := range [][2]outcome.Outcome{{outcome.NoCert, outcome.HandshakeError}, {outcome.HandshakeError, outcome.NoCert}} {
 		if len(nlbClients[pair[0]]) == 0 && len(nlbClients[pair[1]]) > 0 {
@@ -245,7 +288,7 @@ func (e *evaluation) newFailureReason() Check {
 				c.Clients = append(c.Clients, e.finding(key, o))
 			}
 		} else {
-			waiting = append(waiting, fmt.Sprintf("%s (%d clients)", o, n))
+			waiting = append(waiting, fmt.Sprintf("%s (%s)", o, plural(n, "client", "clients")))
 		}
 	}
 	c.ALB = fmt.Sprintf("%d outcomes", len(albClients))
@@ -270,10 +313,10 @@ func (e *evaluation) newFailureReason() Check {
 			e.nlbLabel(), strings.Join(parts, "; "))
 	case len(waiting) > 0:
 		c.Verdict = Wait
-		c.Sentence = fmt.Sprintf("Some outcomes appear on the ALB only, from too few clients to tell chance from cause (%d needed at this traffic split): %s. Watch them as data arrive.",
+		c.Sentence = fmt.Sprintf("Some outcomes appear on the ALB only, from too few clients to tell chance from cause (%d needed at this traffic split): %s. Watch them as data arrives.",
 			int(k), strings.Join(waiting, ", "))
 		if math.IsInf(k, 1) {
-			c.Sentence = fmt.Sprintf("Some outcomes appear on the ALB only (%s), and with nearly all traffic on the ALB no number of clients tells chance from cause: compare with a baseline window.",
+			c.Sentence = fmt.Sprintf("Some outcomes appear on the ALB only (%s). With nearly all traffic on the ALB, no number of clients can tell chance from cause: compare with a baseline window.",
 				strings.Join(waiting, ", "))
 		}
 	default:
@@ -283,7 +326,8 @@ func (e *evaluation) newFailureReason() Check {
 	return c
 }
 
-// albOnlyChance returns s of newFailureReason.
+// albOnlyChance returns s, the per-client chance described at
+// newFailureReason, or NaN when neither path has connections.
 func (e *evaluation) albOnlyChance() float64 {
 	albConns, nlbConns := connections(e.alb), connections(e.nlb)
 	if albConns+nlbConns == 0 {
@@ -407,9 +451,13 @@ func (e *evaluation) clientsLeftBehind() Check {
 		}
 	}
 	c.Verdict = Fail
-	c.Sentence = fmt.Sprintf("%d clients that %s accepts are only rejected by the ALB, mostly %s (%s): %s. "+
+	verb := "are"
+	if len(c.Clients) == 1 {
+		verb = "is"
+	}
+	c.Sentence = fmt.Sprintf("%s that %s accepts %s only rejected by the ALB, mostly %s (%s): %s. "+
 		"They break on the next step: %s, or waive them in the policy. Halt and roll back the step.",
-		len(c.Clients), e.nlbLabel(), main, topReasons(reasons), DescribeCohort(clients), remedy(main))
+		plural(len(c.Clients), "client", "clients"), e.nlbLabel(), verb, main, topReasons(reasons), DescribeCohort(clients), remedy(main))
 	return c
 }
 
@@ -434,11 +482,11 @@ func capitalize(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// errorCheck turns a statistics error into a WAIT that shows it. The
-// inputs come from the store, so an error here is a defect, but one check
-// must not hide the others.
+// errorCheck turns a statistics error into a WAIT that shows the error.
+// The inputs come from the store, so an error here is a defect, but one
+// check must not hide the others.
 func errorCheck(c Check, err error) Check {
 	c.Verdict = Wait
-	c.Sentence = "The check could not be computed: " + err.Error() + ". Report this as a defect."
+	c.Sentence = "Internal error, so the check cannot be judged: " + err.Error() + ". Report this as a cutover defect."
 	return c
 }

@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -15,8 +14,9 @@ import (
 // Options are the settings of one evaluation besides its inputs.
 type Options struct {
 	Policy policy.Policy
-	// Now decides which waivers apply: a waiver covers nothing at or after
-	// its expiry. To judge a past window as it stood then, pass its end.
+	// Now is the time at which waivers are checked, because a waiver covers
+	// nothing at or after its expiry. To judge a past window as it stood
+	// then, pass its end.
 	Now time.Time
 	// ALBWeight is the ALB's share of the Route 53 weight in percent, 0 to
 	// 100, or a negative value when it is unknown, which skips the traffic
@@ -36,7 +36,7 @@ func Evaluate(in Inputs, opts Options) (Result, error) {
 		return Result{}, fmt.Errorf("analyze: unknown mode %q: want %s or %s", in.Mode, ModeVerify, ModePassthrough)
 	}
 	if opts.ALBWeight > 100 || math.IsNaN(opts.ALBWeight) {
-		return Result{}, errors.New("analyze: the ALB weight must be a percentage from 0 to 100, or negative when unknown")
+		return Result{}, fmt.Errorf("analyze: invalid ALB weight %v: use a percentage from 0 to 100, or a negative value when the weight is unknown", opts.ALBWeight)
 	}
 	e := newEvaluation(in, opts)
 	res := Result{Window: in.Window, Mode: in.Mode, Waived: e.waived}
@@ -96,9 +96,9 @@ type evaluation struct {
 	// baseline's when useBaseline is true, and nlbNow always the current
 	// window's.
 	alb, nlb, nlbNow map[string]*clientHandshakes
-	// albRequests and nlbRequests are the request counts, and albTimes and
-	// nlbTimes the header times, per client; the NLB's from the baseline
-	// when useBaseline is true.
+	// albRequests and nlbRequests are the request counts per client, and
+	// albTimes and nlbTimes the header times. The NLB's come from the
+	// baseline when useBaseline is true.
 	albRequests, nlbRequests map[string]*RequestCounts
 	albTimes, nlbTimes       []HeaderTimes
 	useBaseline              bool
@@ -111,7 +111,8 @@ type evaluation struct {
 // clientHandshakes is one client's connections on one path.
 type clientHandshakes struct {
 	client Client
-	// total counts connections with an outcome, ok those that succeeded.
+	// total counts connections with an outcome, ok those that succeeded,
+	// and unknown those without an outcome.
 	total, ok, unknown int
 	// failed counts failed connections per outcome, and reasons the raw
 	// reasons per outcome.
@@ -228,7 +229,7 @@ func (e *evaluation) groupHandshakes(rows []HandshakeGroup, path string, waived 
 // connections, or -1. A group whose newest connection is at or after a
 // waiver's expiry is not covered by it.
 // TODO: a group that straddles a waiver's expiry is judged as a whole by its
-// newest connection; splitting it needs the rows by time.
+// newest connection. Splitting it needs the rows by time.
 func (e *evaluation) waiverOf(r HandshakeGroup) int {
 	return e.pol.Waivers.Match(policy.Record{
 		Path:    r.Path,
@@ -239,9 +240,9 @@ func (e *evaluation) waiverOf(r HandshakeGroup) int {
 	}, e.opts.Now)
 }
 
-// requestWaived reports whether a waiver covers a client's requests: one
-// that names no outcomes or names ok, because requests ride on connections
-// that succeeded.
+// requestWaived reports whether a waiver covers a client's requests. Only a
+// waiver that names no outcomes, or names ok, can cover them, because
+// requests are sent on connections that succeeded.
 func (e *evaluation) requestWaived(path string, c Client) bool {
 	return e.pol.Waivers.Match(policy.Record{
 		Path: path, Subject: c.Subject, Serial: c.Serial, Outcome: outcome.OK, Time: e.in.Window.To.Add(-time.Nanosecond),
@@ -330,7 +331,7 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-// sortedKeys returns a map's keys in order, so that output is stable.
+// sortedKeys returns a map's keys in sorted order, so that output is stable.
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

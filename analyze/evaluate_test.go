@@ -374,7 +374,7 @@ func TestEvaluateWaivers(t *testing.T) {
 
 	reasons := checkNamed(t, res, CheckNewFailureReason)
 	assert.NotContains(t, reasons.Sentence, "revoked")
-	assert.Contains(t, reasons.Sentence, "untrusted (1 clients)")
+	assert.Contains(t, reasons.Sentence, "untrusted (1 client)")
 
 	// The waived clients have no ALB connections left, so only the 20
 	// healthy clients and the Fabrikam client are paired.

@@ -26,19 +26,19 @@ const (
 
 // Inputs is everything Evaluate judges: the store's rows for one window,
 // already grouped. Package store fills it from the named queries whose names
-// start with analyze_; the evaluation tool fills it from simulated records.
+// start with analyze_, and the evaluation tool fills it from simulated records.
 type Inputs struct {
 	// Window is the judged window: the requested one without the newest
 	// Settle.
 	Window Window
 	// Mode is ModeVerify or ModePassthrough.
 	Mode string
-	// Handshakes holds the connection attempts of both paths in the window,
-	// health checks left out.
+	// Handshakes contains the connection attempts of both paths in the
+	// window, without health checks.
 	Handshakes []HandshakeGroup
-	// Requests holds the request counts per path and client.
+	// Requests contains the request counts per path and client.
 	Requests []RequestCounts
-	// HeaderTimes holds the times to the response headers per path and
+	// HeaderTimes contains the times to the response headers per path and
 	// client.
 	HeaderTimes []HeaderTimes
 	// Sources lists each source of evidence with its newest record.
@@ -46,8 +46,9 @@ type Inputs struct {
 	// Gaps lists the 5-minute intervals of the ALB logs that lack an object
 	// of a node that delivered objects before and after them.
 	Gaps []Gap
-	// Baseline holds the NLB path in the baseline window, when one is set.
-	// Its Handshakes, Requests and HeaderTimes have only NLB rows.
+	// Baseline contains the NLB path's evidence in the baseline window, or
+	// nil when none is set. Its Handshakes, Requests and HeaderTimes have only
+	// NLB rows.
 	Baseline *Baseline
 }
 
@@ -89,7 +90,7 @@ type HandshakeGroup struct {
 	Path   string
 	Client Client
 	// Outcome is the taxonomy word, or outcome.NotVerified when the log gives
-	// no outcome; such connections count as unknown, neither ok nor failed.
+	// no outcome. Such connections count as unknown, neither ok nor failed.
 	Outcome outcome.Outcome
 	// Reason is the raw reason as logged, such as
 	// "Failed:ClientCertUntrusted" or "SUCCESS", or "".
@@ -103,9 +104,9 @@ type HandshakeGroup struct {
 type RequestCounts struct {
 	Path   string
 	Client Client
-	// Requests counts requests with a status code; Status5xx and Status4xx
-	// those with a 5xx or 4xx code from the load balancer (ALB
-	// elb_status_code, the terminator's status on the NLB path).
+	// Requests counts requests with a status code. Status5xx and Status4xx
+	// count those with a 5xx or 4xx code from the load balancer: the ALB's
+	// elb_status_code, or the terminator's status on the NLB path.
 	Requests, Status5xx, Status4xx int
 }
 
@@ -132,8 +133,8 @@ type Source struct {
 	Name string
 	// Log is "access" or "error" for a terminator log, else "".
 	Log string
-	// Path is the path whose evidence the source holds: PathALB or PathNLB,
-	// or "" for CloudWatch.
+	// Path is the path whose evidence the source contains: PathALB or
+	// PathNLB, or "" for CloudWatch.
 	Path string
 	// Newest is the time of the newest record in the window, zero when the
 	// window has none.
@@ -150,7 +151,7 @@ type Gap struct {
 	// IntervalEnd is the end of the 5-minute interval, as in the object
 	// names.
 	IntervalEnd time.Time
-	// Missing lists the nodes (their addresses) that delivered no object
-	// for the interval.
+	// Missing lists the addresses of the nodes that delivered no object for
+	// the interval.
 	Missing []string
 }

@@ -10,7 +10,7 @@ import (
 type Verdict = stats.Verdict
 
 // The verdicts. Skip marks a check that did not run, such as the traffic
-// share without a configured weight; it does not change the overall verdict.
+// share without a configured weight. Skip does not change the overall verdict.
 const (
 	Pass         = stats.Pass
 	Fail         = stats.Fail
@@ -63,19 +63,21 @@ type Check struct {
 	ALB    string `json:"alb"`
 	NLB    string `json:"nlb"`
 	Margin string `json:"margin"`
-	// Sentence says what the verdict means and what to do.
+	// Sentence explains the verdict and what the operator should do next.
 	Sentence string `json:"sentence"`
 	// Query is the named query whose rows the check reads.
 	Query string `json:"query"`
-	// Values holds the check's numbers for machines, such as the bounds of
-	// a difference; keys are snake_case and units are in the key's name.
+	// Values contains the check's numbers for machines, such as the bounds
+	// of a difference. Keys are snake_case, with the unit in the key's name.
 	Values map[string]float64 `json:"values,omitempty"`
 	// Clients lists the client identities that the check names: the
 	// clients left behind, the clients with a new failure reason, the
 	// clients whose 4xx rate is worse on the ALB.
 	Clients []ClientFinding `json:"clients,omitempty"`
-	// Wait says how long the check needs, at the current rate, before its
-	// verdict can leave WAIT; 0 when unknown or not waiting.
+	// Wait is the estimated time, at the current traffic rate, before the
+	// verdict can leave WAIT. It is 0 when the check is not waiting, and
+	// math.MaxInt64 (stats.Forever) when no amount of data is projected to
+	// settle it.
 	Wait time.Duration `json:"wait_ns,omitempty"`
 }
 
@@ -88,9 +90,10 @@ type ClientFinding struct {
 	// "Failed:ClientCertUntrusted", and Outcome its taxonomy word.
 	Reason  string `json:"reason,omitempty"`
 	Outcome string `json:"outcome,omitempty"`
-	// ALBFailed and ALBTotal count the client's failed and all connections
-	// (or requests, for 4xx) on the ALB; NLBOK and NLBTotal the successful
-	// and all on the NLB.
+	// ALBFailed and ALBTotal count the client's failed and total connections
+	// on the ALB, or its 4xx and total requests for the client_4xx check.
+	// NLBOK and NLBTotal count its successful and total connections (or
+	// requests) on the NLB.
 	ALBFailed int `json:"alb_failed"`
 	ALBTotal  int `json:"alb_total"`
 	NLBOK     int `json:"nlb_ok"`

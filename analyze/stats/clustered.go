@@ -34,10 +34,11 @@ const clusteredMethod = "connection-weighted rates with client-clustered varianc
 //
 // with ρ = max(margin, 0.001)/4. At alpha 0.05, z is then 3.66 where s is a
 // quarter of the margin, about where a PASS at D = 0 first becomes possible,
-// and smallest (3.04) where s is about margin/11. The boundary holds for a Gaussian random walk at every I at once, so the
-// bounds are an asymptotic confidence sequence: valid under repeated looks
-// to the extent that the rates' estimates are close to normal, which the
-// floor and the minimum sample sizes of the policy protect for rare events.
+// and smallest (3.04) where s is about margin/11. The boundary holds for a
+// Gaussian random walk at every I at once, so the bounds are an asymptotic
+// confidence sequence. They are valid under repeated looks to the extent
+// that the rates' estimates are close to normal. For rare events, the floor
+// and the policy's minimum sample sizes support that.
 // Each bound is wrong with probability at most alpha.
 //
 // The verdict is FAIL when Lower > margin, PASS when Upper < margin, and
@@ -84,7 +85,7 @@ func CompareClusteredRates(alb, nlb []ClientCounts, margin, alpha float64) (Rate
 	return c, nil
 }
 
-// clusteredPath is one path's clients reduced to the sums
+// clusteredPath contains the sums over one path's clients that
 // CompareClusteredRates uses.
 type clusteredPath struct {
 	clients          int
@@ -187,10 +188,12 @@ func mixtureBounds(estimate, variance, rho, alpha float64) (float64, float64) {
 }
 
 // projectClustered estimates how many more connections each path needs
-// before CompareClusteredRates leaves WAIT, if the rates stay and each
-// path's variance falls in proportion to its connections. New connections
-// are shared between the paths as those seen so far, or half each. A path
-// without clients borrows the other's per-connection variance.
+// before CompareClusteredRates leaves WAIT, assuming the rates stay the same
+// and each path's variance falls in proportion to its connections. New
+// connections are split between the paths in the proportion seen so far, or
+// half each. A path without clients uses the other's per-connection variance.
+// It returns NeedUnknown for both when the estimate equals the margin, when
+// neither path has a variance, or past 1e9 connections on a path.
 func projectClustered(alb, nlb clusteredPath, margin, rho, alpha float64) (int, int) {
 	d := alb.rate() - nlb.rate()
 	if d == margin {

@@ -62,7 +62,7 @@ type PairedRates struct {
 //
 // The verdict is FAIL when Lower > margin, PASS when Upper < margin, and
 // WAIT otherwise. ALBRate is the paired clients' ALB rate and NLBRate the
-// reweighted NLB rate; ALBClients and NLBClients count all clients.
+// reweighted NLB rate. ALBClients and NLBClients count all clients.
 // NeedALB and NeedNLB count connections. The errors are those of
 // CompareClusteredRates.
 func ComparePairedRates(alb, nlb []ClientCounts, margin, alpha float64) (PairedRates, error) {
@@ -168,7 +168,7 @@ func summarizePairs(pairs []ratePair, albOnly, nlbOnly []ClientCounts) pairSumma
 	return s
 }
 
-// clusterPathOf reduces counts already checked by indexCounts.
+// clusterPathOf sums counts that indexCounts has already validated.
 func clusterPathOf(clients []ClientCounts) clusteredPath {
 	p, _ := clusterPath("", clients)
 	return p
@@ -204,9 +204,11 @@ func backgroundRates(pairs []ratePair, albOnly, nlbOnly []ClientCounts) (float64
 }
 
 // projectPaired estimates how many more connections each path needs before
-// ComparePairedRates leaves WAIT, if the rates stay and each path's variance
-// falls in proportion to its connections, shared between the paths as so
-// far.
+// ComparePairedRates leaves WAIT, assuming the rates stay the same and each
+// path's variance falls in proportion to its connections. New connections
+// are split between the paths in the proportion seen so far. It returns
+// NeedUnknown for both without paired connections, when the estimate equals
+// the margin, or past 1e9 connections on a path.
 func projectPaired(p pairSummary, margin, rho, alpha float64) (int, int) {
 	d := p.albRate - p.nlbRate
 	if p.n == 0 || d == margin {
@@ -229,7 +231,8 @@ func projectPaired(p pairSummary, margin, rho, alpha float64) (int, int) {
 	}
 }
 
-// indexCounts checks one path's clients and indexes those with trials.
+// indexCounts validates one path's clients and indexes those with trials by
+// client.
 func indexCounts(path string, clients []ClientCounts) (map[string]ClientCounts, error) {
 	valid, err := validCounts(path, clients)
 	if err != nil {
@@ -269,7 +272,7 @@ type PairedQuantile struct {
 // clients.
 //
 // Only clients with samples on both paths count. The ALB's distribution is
-// that of all their ALB samples; the NLB's gives each client the weight it
+// that of all their ALB samples. The NLB's gives each client the weight it
 // has on the ALB (w_i, its share of the ALB samples), so both describe the
 // same mix of clients and differences between clients cancel. Each path's
 // quantile gets a Woodruff interval: the quantiles of the distribution at
@@ -291,17 +294,17 @@ func ComparePairedQuantile(alb, nlb []ClientSamples, q, ratio, slack, alpha floa
 	return p.Compare(q, ratio, slack, alpha, opts)
 }
 
-// PairedSamples holds the samples of ComparePairedQuantile checked, paired
-// and merged, so that comparing several quantiles of the same samples
-// prepares them once.
+// PairedSamples contains the samples of ComparePairedQuantile, validated,
+// paired and merged, so that several quantiles of the same samples can be
+// compared after one preparation.
 type PairedSamples struct {
 	albSide, nlbSide []weightedClient
 	albMix, nlbMix   mixture
 	albOnlySamples   int
 }
 
-// PreparePairedSamples checks and pairs the samples for Compare. The errors
-// are those of ComparePairedQuantile about samples.
+// PreparePairedSamples validates and pairs the samples for Compare. It
+// returns the sample errors of ComparePairedQuantile.
 func PreparePairedSamples(alb, nlb []ClientSamples) (*PairedSamples, error) {
 	albBy, err := indexSamples("ALB", alb)
 	if err != nil {
@@ -334,7 +337,7 @@ func PreparePairedSamples(alb, nlb []ClientSamples) (*PairedSamples, error) {
 	return p, nil
 }
 
-// Compare is ComparePairedQuantile on prepared samples.
+// Compare runs ComparePairedQuantile on prepared samples.
 func (p *PairedSamples) Compare(q, ratio, slack, alpha float64, opts QuantileOptions) (PairedQuantile, error) {
 	if err := checkQuantileArgs(q, ratio, slack, alpha, opts); err != nil {
 		return PairedQuantile{}, err

@@ -6,9 +6,9 @@ import (
 	"slices"
 )
 
-// validCounts checks one path's clients and returns those with trials, in
-// the order given. It rejects a negative count, more failures than trials
-// and a client listed twice.
+// validCounts validates one path's clients and returns those with trials, in
+// the order given. It returns an error for a negative count, more failures
+// than trials, or a client listed twice.
 func validCounts(path string, clients []ClientCounts) ([]ClientCounts, error) {
 	out := make([]ClientCounts, 0, len(clients))
 	seen := make(map[string]bool, len(clients))
@@ -27,9 +27,9 @@ func validCounts(path string, clients []ClientCounts) ([]ClientCounts, error) {
 	return out, nil
 }
 
-// checkSamples checks one path's latency samples: each client once, as many
-// counts as values when there are counts, and every value and count finite
-// and 0 or more.
+// checkSamples validates one path's latency samples. Each client must be
+// listed once, with as many counts as values when it has counts, and every
+// value and count must be finite and 0 or more.
 func checkSamples(path string, clients []ClientSamples) error {
 	seen := make(map[string]bool, len(clients))
 	for _, c := range clients {

@@ -34,17 +34,19 @@ func newAnalyzeCommand(g *globals, e env) *cobra.Command {
 		Use:   "analyze",
 		Short: "Judge whether the ALB path is at least as good as the NLB path, check by check",
 		Long: `Compare the ALB path with the NLB path in a window and give each check a
-verdict: PASS, FAIL or WAIT (not enough evidence yet), with the numbers of
-both paths, the margin, and a sentence that says what it means and what to do.
+verdict: PASS, FAIL, WAIT (not enough evidence yet) or SKIP (not run), with
+the numbers of both paths, the margin, and a sentence that explains the
+verdict and what to do next.
 
 The checks: freshness and completeness of the logs, the ALB's share of
 traffic against --alb-weight, the handshake failure rate per connection, a
 failure reason that occurs on the ALB only, clients the NLB accepts and the
 ALB only rejects, the p50, p90 and p99 time to response headers, the 5xx
 rate, and 4xx per client. docs/statistics.md describes the statistics and
-docs/policy.md the policy file; without --policy the defaults apply. Every
-check's rows come from a named query (cutover query --list, names starting
-with analyze_).
+docs/policy.md the policy file. Without --policy, the defaults apply. Every
+check reads its rows from a named query (see cutover query --list): the
+freshness check from source_freshness, the others from the queries whose
+names start with analyze_.
 
 The window is --since or --from/--to (default: the last hour), without its
 newest --settle (default: the policy's, 10m), because ALB logs arrive every 5
@@ -52,8 +54,8 @@ minutes on a best-effort basis. When the NLB carries less than the policy's
 min_nlb_share of connections, the NLB side comes from the baseline window
 (--baseline-from/--baseline-to, or the policy's).
 
-Exit code 0 when every check passes, 3 when one fails, 4 when none fails
-and one waits.`,
+Exit codes: 0 when every check passes or is skipped, 2 for an invalid command
+line, 3 when any check fails, and 4 when none fails and at least one waits.`,
 		Example: `  cutover analyze --policy policy.yaml --since 2h --alb-weight 10
   cutover analyze --from 2026-12-03T08:00:00Z --to 2026-12-03T14:00:00Z --output json
   cutover analyze --policy policy.yaml --since 1h --baseline-from 2026-11-02 --baseline-to 2026-11-08`,
@@ -71,7 +73,7 @@ and one waits.`,
 			settleExplicit = cmd.Flags().Changed("settle")
 			if settleExplicit {
 				if settle < 0 {
-					return newUsageError("--settle 10m", "invalid --settle %s: use 0 or a positive duration", settle)
+					return newUsageError("--settle 10m", "invalid --settle %s: use 0 or a positive duration, such as 10m", settle)
 				}
 				pol.Analyze.Window.Settle = settle
 			}
@@ -79,7 +81,7 @@ and one waits.`,
 				return newUsageError("--mode verify", "invalid --mode %q: use verify or passthrough", mode)
 			}
 			if cmd.Flags().Changed("alb-weight") && (albWeight < 0 || albWeight > 100) {
-				return newUsageError("--alb-weight 10", "invalid --alb-weight %v: use a percentage from 0 to 100", albWeight)
+				return newUsageError("--alb-weight 10", "invalid --alb-weight %v: use a percentage from 0 to 100, or leave the flag out to skip traffic_share", albWeight)
 			}
 			if !cmd.Flags().Changed("alb-weight") {
 				albWeight = -1
@@ -110,8 +112,8 @@ and one waits.`,
 			if err != nil {
 				return fmt.Errorf("analyze %s: %w", g.db, err)
 			}
-			// Waivers apply as of the judged window's end when that is in
-			// the past, so that a past window is judged as it stood then.
+			// Waivers are checked as of the judged window's end when that end
+			// is in the past, so that a past window is judged as it was then.
 			asOf := now
 			if judged.To.Before(now) {
 				asOf = judged.To
@@ -133,13 +135,13 @@ and one waits.`,
 		},
 	}
 	window.register(cmd)
-	cmd.Flags().StringVar(&policyFile, "policy", "", "policy file (docs/policy.md); the defaults apply without one")
-	cmd.Flags().DurationVar(&settle, "settle", 0, "leave out the newest DURATION of the window (default: the policy's settle, 10m)")
-	cmd.Flags().Float64Var(&albWeight, "alb-weight", -1, "the ALB record's weight as a percentage of the total, to check the observed share against")
+	cmd.Flags().StringVar(&policyFile, "policy", "", "policy file, as described in docs/policy.md (default: the built-in policy)")
+	cmd.Flags().DurationVar(&settle, "settle", 0, "duration at the newest end of the window to leave out, because logs are still arriving (default: the policy's settle, 10m)")
+	cmd.Flags().Float64Var(&albWeight, "alb-weight", -1, "the ALB record's Route 53 weight in percent of the total weight, 0 to 100, for traffic_share (default: traffic_share is skipped)")
 	cmd.Flags().StringVar(&mode, "mode", analyze.ModeVerify, "the ALB's mutual TLS mode: verify (the ALB's connection log has the outcomes) or passthrough (the targets behind the ALB log them)")
-	cmd.Flags().StringVar(&baseFrom, "baseline-from", "", "start of the baseline window from before the shift: RFC 3339 time or date, UTC")
-	cmd.Flags().StringVar(&baseTo, "baseline-to", "", "end of the baseline window: RFC 3339 time or date (the end of that day), UTC")
-	cmd.Flags().DurationVar(&wait, "wait", 0, "how long to wait for another process that holds the database, such as 30s")
+	cmd.Flags().StringVar(&baseFrom, "baseline-from", "", "start of the baseline window from before the shift, as an RFC 3339 time or a date in UTC")
+	cmd.Flags().StringVar(&baseTo, "baseline-to", "", "end of the baseline window, as an RFC 3339 time or a date in UTC (a date means the end of that day)")
+	cmd.Flags().DurationVar(&wait, "wait", 0, "maximum time to wait for another process to release the database, such as 30s")
 	return cmd
 }
 
@@ -153,7 +155,7 @@ func baselineWindow(b policy.Baseline, from, to string) (*analyze.Window, error)
 		return &analyze.Window{From: b.From, To: b.To}, nil
 	}
 	if from == "" || to == "" {
-		return nil, newUsageError("--baseline-from 2026-11-02 --baseline-to 2026-11-08", "--baseline-from and --baseline-to go together")
+		return nil, newUsageError("--baseline-from 2026-11-02 --baseline-to 2026-11-08", "--baseline-from and --baseline-to go together: give both")
 	}
 	f, err := parseTimeFlag(from)
 	if err != nil {
@@ -173,8 +175,9 @@ func baselineWindow(b policy.Baseline, from, to string) (*analyze.Window, error)
 	return &analyze.Window{From: f, To: t}, nil
 }
 
-// writeAnalysis prints a result: JSON as it is, CSV one row per check, and
-// a table of the checks followed by their sentences.
+// writeAnalysis prints a result as JSON, as CSV with one row per check, or
+// as a table of the checks followed by the sentences of those that did not
+// pass.
 func writeAnalysis(w io.Writer, format string, res analyze.Result) error {
 	switch format {
 	case "json":

@@ -263,23 +263,18 @@ func TestAnalyzeScenarios(t *testing.T) {
 			},
 		},
 		{
-			// The same size as healthy. Analyze gets no --alb-weight: with
-			// 40 % of the clients behind one resolver, the ALB's share
-			// follows that resolver's cached record, so traffic_share
-			// rightly waits.
-			// NOTE: this run asserts no FAIL, not PASS. The partner's
-			// clients sit on one path at a time, so few of them are compared
-			// with themselves, and analyze projects more than 10 hours of
-			// further data before the handshake failure rate's bounds clear
-			// the margin. No run of a test's length gets there.
-			scenario: "big-partner-one-resolver", duration: 3 * time.Hour, albWeight: 50,
+			// Analyze gets no --alb-weight: with 40 % of the clients behind
+			// one resolver, the ALB's share follows that resolver's cached
+			// record, so traffic_share would rightly wait. Six hours, twice
+			// the healthy run, because the partner's clients sit on one path
+			// at a time and the 5xx rate needs that long to clear its margin
+			// of 0.1 points.
+			scenario: "big-partner-one-resolver", duration: 6 * time.Hour, albWeight: 50,
 			check: func(t *testing.T, code int, res analyze.Result, db string, cfg sim.Config) {
-				assert.NotEqual(t, exitFail, code)
-				assert.Empty(t, failingChecks(res))
+				assert.Equal(t, exitOK, code)
+				assert.Equal(t, analyze.Pass, res.Verdict)
 				for _, c := range res.Checks {
-					if c.Verdict == analyze.Wait {
-						t.Logf("WAIT %s: %s", c.Name, c.Sentence)
-					}
+					assert.Contains(t, []analyze.Verdict{analyze.Pass, analyze.Skip}, c.Verdict, "%s: %s", c.Name, c.Sentence)
 				}
 			},
 		},

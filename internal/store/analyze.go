@@ -22,10 +22,10 @@ const (
 )
 
 // AnalyzeInputs reads the evidence of window w from the named queries whose
-// names start with analyze_. mode is analyze.ModeVerify or
-// analyze.ModePassthrough and sets the DuckDB variable alb_mode, which
-// decides whether the ALB path's handshakes come from the ALB connection log
-// or from the terminator_tls rows with path alb. When baseline is not nil,
+// names start with analyze_, and from source_freshness. mode is
+// analyze.ModeVerify or analyze.ModePassthrough. It sets the DuckDB variable
+// alb_mode, which selects whether the ALB path's handshakes come from the ALB
+// connection log or from the terminator_tls rows with path alb. When baseline is not nil,
 // AnalyzeInputs also reads the handshakes, requests and header times of the
 // baseline window and keeps their NLB rows in Inputs.Baseline.
 //
@@ -112,7 +112,7 @@ func readBaseline(ctx context.Context, conn *sql.Conn, w analyze.Window) (*analy
 }
 
 // setWindow sets the variables window_start and window_end of conn as
-// QueryWindow does: a zero side is NULL.
+// QueryWindow does, with NULL for a zero side.
 func setWindow(ctx context.Context, conn *sql.Conn, w analyze.Window) error {
 	for name, bound := range map[string]time.Time{"window_start": w.From, "window_end": w.To} {
 		value := sql.NullTime{Time: bound.UTC(), Valid: !bound.IsZero()}
@@ -128,7 +128,7 @@ func setWindow(ctx context.Context, conn *sql.Conn, w analyze.Window) error {
 func runNamed(ctx context.Context, conn *sql.Conn, name string, scan func(*sql.Rows) error) error {
 	q, ok := queries.Lookup(name)
 	if !ok {
-		return fmt.Errorf("query %s: not found among the named queries", name)
+		return fmt.Errorf("query %s: not found among the named queries, which is a defect in this build", name)
 	}
 	rows, err := conn.QueryContext(ctx, q.SQL)
 	if err != nil {
