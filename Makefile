@@ -20,14 +20,14 @@ bench: build
 
 # A simulated day of a migration in a loopback AWS server: ALB logs in S3,
 # terminator logs in CloudWatch Logs and both load balancers' metrics in
-# CloudWatch, ingested and pulled into demo/cutover.duckdb and summarised
-# with the named queries.
+# CloudWatch, ingested and pulled into demo/cutover.duckdb, summarised with
+# the named queries and judged with cutover analyze.
 demo: build
 	$(GO) run $(GOFLAGS_T) ./internal/demo -bin bin/cutover -dir demo
 
 # How often analyze reaches the right verdict: every simulator scenario for
 # SEEDS seeds of 6 simulated hours, judged every 5 minutes, written to
-# docs/decision-quality.md. About 25 minutes on two cores for 200 seeds.
+# docs/decision-quality.md. About 20 minutes on two cores for 200 seeds.
 SEEDS ?= 200
 eval:
 	$(GO) run ./internal/eval -seeds $(SEEDS) -out docs/decision-quality.md
