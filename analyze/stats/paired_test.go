@@ -485,7 +485,6 @@ type pairedSimClient struct {
 	name                   string
 	albPerLook, nlbPerLook int
 	albRate, nlbRate       float64
-	alb, nlb               ClientCounts
 }
 
 // pairedSimScenario sets the clients' failure rates. alwaysShare is the
