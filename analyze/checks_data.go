@@ -19,29 +19,28 @@ func (e *evaluation) freshness() Check {
 	limit := e.in.Window.To.Add(-e.pol.Window.Freshness)
 	var empty, stale []string
 	paths := map[string]int{}
-	var albNewest, nlbNewest time.Time
+	var albNewest, nlbNewest, albStalest, nlbStalest time.Time
 	for _, s := range e.in.Sources {
 		if s.Kind == "cloudwatch" || !e.judgedSource(s) {
 			continue
 		}
-		name := sourceLabel(s)
 		switch {
 		case s.Rows == 0 || s.Newest.IsZero():
-			empty = append(empty, name)
+			empty = append(empty, sourceLabel(s, ""))
 			continue
 		case s.Newest.Before(limit):
-			stale = append(stale, fmt.Sprintf("%s (newest %s)", name, s.Newest.UTC().Format(time.RFC3339)))
+			stale = append(stale, sourceLabel(s, "newest "+s.Newest.UTC().Format(time.RFC3339)))
 		}
 		paths[s.Path]++
 		switch s.Path {
 		case PathALB:
-			albNewest = later(albNewest, s.Newest)
+			albNewest, albStalest = later(albNewest, s.Newest), earlier(albStalest, s.Newest)
 		case PathNLB:
-			nlbNewest = later(nlbNewest, s.Newest)
+			nlbNewest, nlbStalest = later(nlbNewest, s.Newest), earlier(nlbStalest, s.Newest)
 		}
 	}
-	c.ALB = ageText(albNewest, e.in.Window.To)
-	c.NLB = ageText(nlbNewest, e.in.Window.To)
+	c.ALB = ageText(albNewest, albStalest, e.in.Window.To)
+	c.NLB = ageText(nlbNewest, nlbStalest, e.in.Window.To)
 	var missingPaths []string
 	for _, p := range []string{PathALB, PathNLB} {
 		if paths[p] == 0 {
@@ -98,20 +97,42 @@ func (e *evaluation) expectedSources(paths []string) string {
 	return strings.Join(names, " and ")
 }
 
-func sourceLabel(s Source) string {
-	label := s.Kind + " " + s.Name
+// sourceLabel names a source for sentences, with a note in its brackets
+// when note is not "".
+func sourceLabel(s Source, note string) string {
+	var details []string
 	if s.Log != "" {
-		label += " (" + s.Log + ")"
+		details = append(details, s.Log)
+	}
+	if note != "" {
+		details = append(details, note)
+	}
+	label := s.Kind + " " + s.Name
+	if len(details) > 0 {
+		label += " (" + strings.Join(details, ", ") + ")"
 	}
 	return label
 }
 
-// ageText formats how long before end t is, or returns "none" for a zero t.
-func ageText(t, end time.Time) string {
-	if t.IsZero() {
-		return "none"
+// earlier returns the earlier of two times, where a zero time is none.
+func earlier(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
 	}
-	return "newest " + end.Sub(t).Round(time.Second).String() + " before end"
+	return a
+}
+
+// ageText says how long before end a path's freshest and stalest sources
+// have their newest records, or "none" without sources.
+func ageText(newest, stalest, end time.Time) string {
+	switch {
+	case newest.IsZero():
+		return "none"
+	case stalest.Equal(newest):
+		return "newest " + end.Sub(newest).Round(time.Second).String() + " before end"
+	}
+	return fmt.Sprintf("newest %s, stalest source %s before end",
+		end.Sub(newest).Round(time.Second), end.Sub(stalest).Round(time.Second))
 }
 
 // completeness checks that the ALB logs have no gaps, which are 5-minute
@@ -253,7 +274,13 @@ func pct(x float64) string {
 // points formats a difference of fractions in percentage points.
 // A difference of rates lies in [−1, 1], so wider bounds are shown as those.
 func points(x float64) string {
-	return fmt.Sprintf("%+.2f pt", math.Max(-1, math.Min(1, x))*100)
+	return fmt.Sprintf("%+.2f pt", clampRate(x)*100)
+}
+
+// clampRate limits a bound on a difference of rates to [−1, 1], the range of
+// the difference itself.
+func clampRate(x float64) float64 {
+	return math.Max(-1, math.Min(1, x))
 }
 
 // plural formats a count with the singular or plural noun, as in "1 client"

@@ -62,7 +62,7 @@ func TestFreshness(t *testing.T) {
 			sources: []Source{albConnection, albAccess, with(nginx, func(s *Source) { s.Newest = at(45).Add(-time.Second) })},
 			want:    Wait,
 			wantSentence: []string{
-				"stale: terminator_nginx i-0a1 (access) (newest 2026-11-10T10:44:59Z)",
+				"stale: terminator_nginx i-0a1 (access, newest 2026-11-10T10:44:59Z)",
 			},
 		},
 		{

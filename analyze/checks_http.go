@@ -60,7 +60,7 @@ func (e *evaluation) headerTime(name string, samples *stats.PairedSamples, prepE
 		"look": float64(res.Look), "look_alpha": res.LookAlpha,
 		"paired_clients": float64(res.PairedClients), "alb_only_requests": float64(res.ALBOnlySamples),
 	}
-	if w, ok := e.waitForSamples(&c, res.ALBSamples, res.NLBSamples, res.ALBClients, res.NLBClients,
+	if w, ok := e.waitForSamples(&c, res.ALBSamples, res.NLBSamples, res.PairedClients,
 		e.pol.Statistics.MinRequests, "requests"); ok {
 		return w
 	}
@@ -117,7 +117,7 @@ func clientSamples(rows []HeaderTimes) []stats.ClientSamples {
 // clusters.
 func (e *evaluation) http5xxRate() Check {
 	margin := e.pol.Margins.HTTP5xxRate
-	c := Check{Name: CheckHTTP5xxRate, Query: "analyze_requests", Margin: "+" + pct(margin)}
+	c := Check{Name: CheckHTTP5xxRate, Query: "analyze_requests", Margin: points(margin)}
 	alb, nlb := requestCounts(e.albRequests, false), requestCounts(e.nlbRequests, false)
 	res, err := stats.ComparePairedRates(alb, nlb, margin, e.pol.Statistics.Alpha)
 	if err != nil {
@@ -126,10 +126,10 @@ func (e *evaluation) http5xxRate() Check {
 	c.ALB = fmt.Sprintf("%s of %d", pct(res.ALBRate), res.ALBConnections)
 	c.NLB = fmt.Sprintf("%s of %d", pct(res.NLBRate), res.NLBConnections)
 	c.Values = map[string]float64{
-		"alb_rate": res.ALBRate, "nlb_rate": res.NLBRate, "lower": res.Lower, "upper": res.Upper, "margin": margin,
+		"alb_rate": res.ALBRate, "nlb_rate": res.NLBRate, "lower": clampRate(res.Lower), "upper": clampRate(res.Upper), "margin": margin,
 		"alb_requests": float64(res.ALBConnections), "nlb_requests": float64(res.NLBConnections),
 	}
-	if w, ok := e.waitForSamples(&c, res.ALBConnections, res.NLBConnections, res.ALBClients, res.NLBClients,
+	if w, ok := e.waitForSamples(&c, res.ALBConnections, res.NLBConnections, res.PairedClients,
 		e.pol.Statistics.MinRequests, "requests"); ok {
 		return w
 	}
@@ -192,7 +192,7 @@ const minClientRequests = 20
 // requests. A PASS does not show that every client is within the margin.
 func (e *evaluation) client4xx() Check {
 	margin := e.pol.Margins.Client4xxRate
-	c := Check{Name: CheckClient4xx, Query: "analyze_requests", Margin: "+" + pct(margin) + " per client"}
+	c := Check{Name: CheckClient4xx, Query: "analyze_requests", Margin: points(margin) + " per client"}
 	var nlbAll, nlb4xx, albAll int
 	for _, r := range e.nlbRequests {
 		nlbAll += r.Requests
@@ -265,8 +265,8 @@ func (e *evaluation) client4xx() Check {
 			DescribeCohort(named), verb, e.nlbLabel(), points(margin))
 	case albAll < e.pol.Statistics.MinRequests || nlbAll < e.pol.Statistics.MinRequests:
 		c.Verdict = Wait
-		c.Sentence = fmt.Sprintf("Too little data to screen clients for 4xx: the policy wants %d requests on each path, and the ALB has %d, %s %d.",
-			e.pol.Statistics.MinRequests, albAll, e.nlbLabel(), nlbAll)
+		c.Sentence = fmt.Sprintf("Too little data to screen clients for 4xx: at least %d requests on each path are needed (statistics.min_requests), and there are %d on the ALB and %d on %s.",
+			e.pol.Statistics.MinRequests, albAll, nlbAll, e.nlbLabel())
 	default:
 		c.Verdict = Pass
 		c.Sentence = "No client gets more 4xx responses on the ALB than on " + e.nlbLabel() + " beyond the margin." + notJudged

@@ -77,7 +77,7 @@ func TestHeaderTimesTooFewRequests(t *testing.T) {
 	opts.Policy.Analyze.Statistics.MinRequests = 5000
 	c := checkNamed(t, evaluate(t, headerTimeInputs(0, 1), opts), CheckHeaderTimeP90)
 	assert.Equal(t, Wait, c.Verdict)
-	assert.Contains(t, c.Sentence, "the policy wants at least 5000 requests and 10 clients on each path, and the ALB has 2000 from 20 clients, the NLB 2000 from 20.")
+	assert.Contains(t, c.Sentence, "at least 5000 requests on each path from 10 clients seen on both are needed (statistics.min_requests and min_clients), and there are 2000 on the ALB and 2000 on the NLB from 20 clients.")
 	assert.Contains(t, c.Sentence, "It needs about 3000 more requests on the ALB and 3000 on the NLB.")
 }
 
@@ -115,7 +115,7 @@ func TestHTTP5xxRate(t *testing.T) {
 	}{
 		{"no 5xx on either path", 0, 1000, Pass, "The ALB returns 5xx for 0.00 % of requests and the NLB for 0.00 %"},
 		{"5 % 5xx on the ALB", 50, 1000, Fail, "check the ALB's target health and elb_status_code 502/503/504"},
-		{"too few requests", 0, 20, Wait, "the policy wants at least 1000 requests and 10 clients on each path, and the ALB has 400 from 20 clients"},
+		{"too few requests", 0, 20, Wait, "at least 1000 requests on each path from 10 clients seen on both are needed (statistics.min_requests and min_clients), and there are 400 on the ALB and 400 on the NLB from 20 clients"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -251,5 +251,5 @@ func TestClient4xxTooFewRequests(t *testing.T) {
 	in.Requests = append(requestCountsOf(PathALB, clients, 10, 0, 0), requestCountsOf(PathNLB, clients, 100, 0, 0)...)
 	c := checkNamed(t, evaluate(t, in, defaultOptions()), CheckClient4xx)
 	assert.Equal(t, Wait, c.Verdict)
-	assert.Contains(t, c.Sentence, "the policy wants 1000 requests on each path, and the ALB has 200, the NLB 2000.")
+	assert.Contains(t, c.Sentence, "at least 1000 requests on each path are needed (statistics.min_requests), and there are 200 on the ALB and 2000 on the NLB.")
 }

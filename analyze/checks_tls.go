@@ -16,7 +16,7 @@ import (
 // with that outcome.
 var remedies = map[outcome.Outcome]string{
 	outcome.Untrusted:    "add the issuing CA and its intermediates to the ALB trust store",
-	outcome.Revoked:      "the ALB trust store's CRL rejects these certificates and the old path did not: have them renewed, or waive them if that is intended",
+	outcome.Revoked:      "the ALB trust store's CRL rejects these certificates and the old path did not: have them renewed",
 	outcome.CRLError:     "check the CRLs in the ALB trust store: the ALB could not process one",
 	outcome.ChainTooLong: "the ALB accepts chains of at most 4 certificates: have these clients send a shorter chain or issue from a shallower CA",
 	outcome.TooLarge:     "the ALB limits the size of client certificates: have these clients use smaller certificates",
@@ -39,7 +39,7 @@ func remedy(o outcome.Outcome) string {
 // clients as clusters.
 func (e *evaluation) handshakeRate() Check {
 	margin := e.pol.Margins.HandshakeFailureRate
-	c := Check{Name: CheckHandshakeRate, Query: "analyze_handshakes", Margin: "+" + pct(margin)}
+	c := Check{Name: CheckHandshakeRate, Query: "analyze_handshakes", Margin: points(margin)}
 	alb, nlb := clientCounts(e.alb), clientCounts(e.nlb)
 	res, err := stats.ComparePairedRates(alb, nlb, margin, e.pol.Statistics.Alpha)
 	if err != nil {
@@ -49,12 +49,12 @@ func (e *evaluation) handshakeRate() Check {
 	c.NLB = fmt.Sprintf("%s of %d", pct(res.NLBRate), res.NLBConnections)
 	c.Values = map[string]float64{
 		"alb_rate": res.ALBRate, "nlb_rate": res.NLBRate, "nlb_pooled_rate": res.NLBPooledRate, "difference": res.Difference,
-		"lower": res.Lower, "upper": res.Upper, "margin": margin,
+		"lower": clampRate(res.Lower), "upper": clampRate(res.Upper), "margin": margin,
 		"alb_connections": float64(res.ALBConnections), "nlb_connections": float64(res.NLBConnections),
 		"paired_clients": float64(res.PairedClients), "alb_only_clients": float64(res.ALBOnlyClients),
 		"alb_only_connections": float64(res.ALBOnlyConnections), "alb_only_failures": float64(res.ALBOnlyFailures),
 	}
-	if w, ok := e.waitForSamples(&c, res.ALBConnections, res.NLBConnections, res.ALBClients, res.NLBClients,
+	if w, ok := e.waitForSamples(&c, res.ALBConnections, res.NLBConnections, res.PairedClients,
 		e.pol.Statistics.MinConnections, "connections"); ok {
 		return w
 	}
@@ -85,7 +85,10 @@ func (e *evaluation) handshakeRate() Check {
 // waitForSamples returns a WAIT check when either path lacks the minimum
 // units or clients, or when the NLB carries too little traffic and no
 // baseline replaces it.
-func (e *evaluation) waitForSamples(c *Check, albN, nlbN, albClients, nlbClients, minN int, unit string) (Check, bool) {
+//
+// albN and nlbN count the units of the clients seen on both paths, and
+// paired those clients, because the paired comparisons use only them.
+func (e *evaluation) waitForSamples(c *Check, albN, nlbN, paired, minN int, unit string) (Check, bool) {
 	minClients := e.pol.Statistics.MinClients
 	if !e.useBaseline && !math.IsNaN(e.nlbShare) && e.nlbShare < e.pol.Baseline.MinNLBShare {
 		c.Verdict = Wait
@@ -94,15 +97,15 @@ func (e *evaluation) waitForSamples(c *Check, albN, nlbN, albClients, nlbClients
 			pct(e.nlbShare), pct(e.pol.Baseline.MinNLBShare))
 		return *c, true
 	}
-	if albN >= minN && nlbN >= minN && albClients >= minClients && nlbClients >= minClients {
+	if albN >= minN && nlbN >= minN && paired >= minClients {
 		return Check{}, false
 	}
 	needALB, needNLB := max(0, minN-albN), max(0, minN-nlbN)
 	c.Verdict = Wait
 	c.Wait = e.timeFor(needALB, needNLB, albN, nlbN)
-	c.Sentence = fmt.Sprintf("Too little data to judge: the policy wants at least %d %s and %s on each path, "+
-		"and the ALB has %d from %s, %s %d from %d.", minN, unit, plural(minClients, "client", "clients"),
-		albN, plural(albClients, "client", "clients"), e.nlbLabel(), nlbN, nlbClients)
+	c.Sentence = fmt.Sprintf("Too little data to judge: at least %d %s on each path from %s seen on both are needed "+
+		"(statistics.min_%s and min_clients), and there are %d on the ALB and %d on %s from %s.", minN, unit,
+		plural(minClients, "client", "clients"), unit, albN, nlbN, e.nlbLabel(), plural(paired, "client", "clients"))
 	c.Sentence += e.projectionText(projection{needALB: needALB, needNLB: needNLB, haveALB: albN, haveNLB: nlbN,
 		paired: -1, unit: unit, wait: c.Wait})
 	return *c, true
@@ -193,8 +196,15 @@ func clientCounts(m map[string]*clientHandshakes) []stats.ClientCounts {
 // excessReason returns the outcome whose ALB rate exceeds the NLB's most,
 // the clients that fail with it on the ALB, and its raw reasons.
 func (e *evaluation) excessReason() (outcome.Outcome, string, string) {
-	albConns, nlbConns := float64(connections(e.alb)), float64(connections(e.nlb))
-	albBy, nlbBy := failuresByOutcome(e.alb), failuresByOutcome(e.nlb)
+	// Only clients seen on both paths make up the compared rates.
+	alb := map[string]*clientHandshakes{}
+	for k, h := range e.alb {
+		if n := e.nlb[k]; n != nil && n.total > 0 {
+			alb[k] = h
+		}
+	}
+	albConns, nlbConns := float64(connections(alb)), float64(connections(e.nlb))
+	albBy, nlbBy := failuresByOutcome(alb), failuresByOutcome(e.nlb)
 	var best outcome.Outcome
 	bestExcess := math.Inf(-1)
 	for _, o := range outcome.All() {
@@ -211,8 +221,8 @@ func (e *evaluation) excessReason() (outcome.Outcome, string, string) {
 	}
 	var clients []Client
 	reasons := map[string]int{}
-	for _, k := range sortedKeys(e.alb) {
-		h := e.alb[k]
+	for _, k := range sortedKeys(alb) {
+		h := alb[k]
 		if h.failed[best] > 0 {
 			clients = append(clients, h.client)
 			for r, n := range h.reasons[best] {
@@ -291,8 +301,17 @@ func (e *evaluation) newFailureReason() Check {
 			waiting = append(waiting, fmt.Sprintf("%s (%s)", o, plural(n, "client", "clients")))
 		}
 	}
-	c.ALB = fmt.Sprintf("%d outcomes", len(albClients))
-	c.NLB = fmt.Sprintf("%d outcomes", len(nlbClients))
+	c.ALB = fmt.Sprintf("%d failure outcomes", len(albClients))
+	if len(failing)+len(waiting) > 0 {
+		var only []string
+		for _, o := range outcome.All() {
+			if len(albClients[o]) > 0 && len(nlbClients[o]) == 0 && o != outcome.OK {
+				only = append(only, string(o))
+			}
+		}
+		c.ALB += ", on the ALB only: " + strings.Join(only, ", ")
+	}
+	c.NLB = fmt.Sprintf("%d failure outcomes", len(nlbClients))
 	switch {
 	case len(failing) > 0:
 		c.Verdict = Fail

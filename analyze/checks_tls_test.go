@@ -303,7 +303,7 @@ func TestHandshakeRateTooLittleData(t *testing.T) {
 		{
 			name: "too few connections", clients: 5, per: 100,
 			wantSentence: []string{
-				"the policy wants at least 1000 connections and 10 clients on each path, and the ALB has 500 from 5 clients, the NLB 500 from 5.",
+				"at least 1000 connections on each path from 10 clients seen on both are needed (statistics.min_connections and min_clients), and there are 500 on the ALB and 500 on the NLB from 5 clients.",
 				"It needs about 500 more connections on the ALB and 500 on the NLB.",
 				"At the current rate that takes about 1h0m0s.",
 			},
@@ -311,7 +311,7 @@ func TestHandshakeRateTooLittleData(t *testing.T) {
 		},
 		{
 			name: "too few clients", clients: 5, per: 1000,
-			wantSentence: []string{"and the ALB has 5000 from 5 clients, the NLB 5000 from 5."},
+			wantSentence: []string{"and there are 5000 on the ALB and 5000 on the NLB from 5 clients."},
 		},
 	}
 	for _, tc := range tests {
@@ -343,6 +343,6 @@ func TestHandshakeRateMinimumsFromPolicy(t *testing.T) {
 	higher.Policy.Analyze.Statistics.MinClients = 7
 	c = checkNamed(t, evaluate(t, in, higher), CheckHandshakeRate)
 	assert.Equal(t, Wait, c.Verdict)
-	assert.Contains(t, c.Sentence, "the policy wants at least 2000 connections and 7 clients on each path")
+	assert.Contains(t, c.Sentence, "at least 2000 connections on each path from 7 clients seen on both are needed")
 	assert.Contains(t, c.Sentence, "It needs about 1500 more connections on the ALB and 1500 on the NLB.")
 }

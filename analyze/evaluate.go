@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cutover-dev/cutover/analyze/stats"
 	"github.com/cutover-dev/cutover/ingest/outcome"
 	"github.com/cutover-dev/cutover/internal/policy"
 )
@@ -39,7 +40,8 @@ func Evaluate(in Inputs, opts Options) (Result, error) {
 		return Result{}, fmt.Errorf("analyze: invalid ALB weight %v: use a percentage from 0 to 100, or a negative value when the weight is unknown", opts.ALBWeight)
 	}
 	e := newEvaluation(in, opts)
-	res := Result{Window: in.Window, Mode: in.Mode, Waived: e.waived}
+	// Empty lists, not null, in JSON.
+	res := Result{Window: in.Window, Mode: in.Mode, Waived: append([]Waived{}, e.waived...), ExpiredWaivers: []string{}}
 	if e.useBaseline {
 		w := in.Baseline.Window
 		res.Baseline = &w
@@ -62,6 +64,12 @@ func Evaluate(in Inputs, opts Options) (Result, error) {
 	res.Checks = append(res.Checks, e.http5xxRate(), e.client4xx())
 	res.Verdict = overall(res.Checks)
 	for i := range res.Checks {
+		switch w := res.Checks[i].Wait; {
+		case w >= stats.Forever:
+			res.Checks[i].WaitSeconds = -1
+		case w > 0:
+			res.Checks[i].WaitSeconds = int64(math.Ceil(w.Seconds()))
+		}
 		for k, v := range res.Checks[i].Values {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				delete(res.Checks[i].Values, k)

@@ -54,7 +54,8 @@ type Inputs struct {
 
 // Window is a time window: From inclusive, To exclusive.
 type Window struct {
-	From, To time.Time
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
 }
 
 // Duration returns the length of the window.

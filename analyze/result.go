@@ -78,7 +78,11 @@ type Check struct {
 	// verdict can leave WAIT. It is 0 when the check is not waiting, and
 	// math.MaxInt64 (stats.Forever) when no amount of data is projected to
 	// settle it.
-	Wait time.Duration `json:"wait_ns,omitempty"`
+	Wait time.Duration `json:"-"`
+	// WaitSeconds is Wait in whole seconds for JSON: absent when the check
+	// is not waiting, and -1 when no amount of data is projected to settle
+	// it.
+	WaitSeconds int64 `json:"wait_seconds,omitempty"`
 }
 
 // ClientFinding is one client that a check names.

@@ -135,9 +135,11 @@ line, 3 when any check fails, and 4 when none fails and at least one waits.`,
 		},
 	}
 	window.register(cmd)
+	cmd.Flags().Lookup("since").Usage = "judge the last DURATION before now, such as 2h, 90m or 7d (default: 1h)"
+	cmd.Flags().Lookup("to").Usage = "window end: RFC 3339 time or date (the date's start), UTC; default now, and the newest --settle of the window is not judged"
 	cmd.Flags().StringVar(&policyFile, "policy", "", "policy file, as described in docs/policy.md (default: the built-in policy)")
 	cmd.Flags().DurationVar(&settle, "settle", 0, "duration at the newest end of the window to leave out, because logs are still arriving (default: the policy's settle, 10m)")
-	cmd.Flags().Float64Var(&albWeight, "alb-weight", -1, "the ALB record's Route 53 weight in percent of the total weight, 0 to 100, for traffic_share (default: traffic_share is skipped)")
+	cmd.Flags().Float64Var(&albWeight, "alb-weight", 0, "the ALB record's Route 53 weight in percent of the total weight, 0 to 100, for traffic_share (default: traffic_share is skipped)")
 	cmd.Flags().StringVar(&mode, "mode", analyze.ModeVerify, "the ALB's mutual TLS mode: verify (the ALB's connection log has the outcomes) or passthrough (the targets behind the ALB log them)")
 	cmd.Flags().StringVar(&baseFrom, "baseline-from", "", "start of the baseline window from before the shift, as an RFC 3339 time or a date in UTC")
 	cmd.Flags().StringVar(&baseTo, "baseline-to", "", "end of the baseline window, as an RFC 3339 time or a date in UTC (a date means the end of that day)")
@@ -189,6 +191,9 @@ func writeAnalysis(w io.Writer, format string, res analyze.Result) error {
 		for _, c := range res.Checks {
 			t.rows = append(t.rows, []any{c.Name, string(c.Verdict), c.ALB, c.NLB, c.Margin, c.Sentence, c.Query})
 		}
+		// The last row is the overall verdict, as the exit code gives it.
+		t.rows = append(t.rows, []any{"overall", string(res.Verdict), "", "", "",
+			fmt.Sprintf("Window %s to %s, ALB mode %s.", res.Window.From.Format(time.RFC3339), res.Window.To.Format(time.RFC3339), res.Mode), ""})
 		return t.write(w, "csv")
 	}
 	fmt.Fprintf(w, "Window %s to %s (%s), ALB mode %s\n", res.Window.From.Format(time.RFC3339), res.Window.To.Format(time.RFC3339),

@@ -366,10 +366,13 @@ func TestAnalyzeOutputs(t *testing.T) {
 	require.NoError(t, err, out)
 	require.NotEmpty(t, records)
 	assert.Equal(t, []string{"check", "verdict", "alb", "nlb", "margin", "sentence", "query"}, records[0])
-	require.Len(t, records, len(res.Checks)+1, "one row per check after the header")
+	require.Len(t, records, len(res.Checks)+2, "one row per check after the header, then the overall verdict")
 	for i, c := range res.Checks {
 		assert.Equal(t, []string{c.Name, string(c.Verdict), c.Sentence}, []string{records[i+1][0], records[i+1][1], records[i+1][5]})
 	}
+	last := records[len(records)-1]
+	assert.Equal(t, []string{"overall", "WAIT"}, last[:2])
+	assert.Contains(t, last[5], "ALB mode verify")
 
 	code, out, errOut = cutover(t, append([]string{"analyze", "--db", db}, window...)...)
 	assert.Equal(t, exitWait, code, errOut)
