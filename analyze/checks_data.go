@@ -125,14 +125,14 @@ func earlier(a, b time.Time) time.Time {
 // ageText says how long before end a path's freshest and stalest sources
 // have their newest records, or "none" without sources.
 func ageText(newest, stalest, end time.Time) string {
-	switch {
-	case newest.IsZero():
+	if newest.IsZero() {
 		return "none"
-	case stalest.Equal(newest):
-		return "newest " + end.Sub(newest).Round(time.Second).String() + " before end"
 	}
-	return fmt.Sprintf("newest %s, stalest source %s before end",
-		end.Sub(newest).Round(time.Second), end.Sub(stalest).Round(time.Second))
+	fresh, stale := end.Sub(newest).Round(time.Second), end.Sub(stalest).Round(time.Second)
+	if fresh == stale {
+		return "newest " + fresh.String() + " before end"
+	}
+	return fmt.Sprintf("newest %s, stalest source %s before end", fresh, stale)
 }
 
 // completeness checks that the ALB logs have no gaps, which are 5-minute
