@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 )
@@ -58,9 +59,10 @@ type TargetGroup struct {
 	VPCID      string
 }
 
-// ELBv2 stores load balancers and target groups and serves them over the
-// awsQuery protocol as Elastic Load Balancing v2. Its methods are safe for
-// concurrent use, and responses list resources in the order they were added.
+// ELBv2 stores load balancers, target groups, listeners and trust stores
+// and serves them over the awsQuery protocol as Elastic Load Balancing v2.
+// Its methods are safe for concurrent use, and responses list resources in
+// the order they were added.
 type ELBv2 struct {
 	// Faults are applied to each request before the handler responds.
 	Faults Faults
@@ -71,6 +73,8 @@ type ELBv2 struct {
 	mu            sync.Mutex
 	loadBalancers []LoadBalancer
 	targetGroups  []TargetGroup
+	trustStores   []TrustStore
+	listeners     []Listener
 }
 
 // NewELBv2 returns an empty ELBv2 whose generated ARNs and DNS names use
@@ -175,10 +179,19 @@ func (e *ELBv2) loadBalancerByARN(arn string) (LoadBalancer, bool) {
 	return LoadBalancer{}, false
 }
 
-// ServeHTTP handles an awsQuery request. It supports DescribeLoadBalancers
-// and DescribeTargetGroups and rejects other actions with InvalidAction.
-// It does not check request signatures.
+// ServeHTTP handles an awsQuery request. It supports DescribeLoadBalancers,
+// DescribeTargetGroups, DescribeListeners, DescribeListenerAttributes,
+// DescribeTrustStores, DescribeTrustStoreRevocations,
+// GetTrustStoreCaCertificatesBundle and GetTrustStoreRevocationContent,
+// and rejects other actions with InvalidAction. It also serves the
+// downloads that the two Get actions return as Location, under
+// elbv2ContentPathPrefix. It does not check request signatures.
 func (e *ELBv2) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isContentPath(r.URL.Path) {
+		e.serveContent(w, r)
+		return
+	}
+
 	errorFormat := awsQueryErrorFormat(ELBv2Namespace)
 	query, err := parseAWSQuery(r)
 	if err != nil {
@@ -197,6 +210,18 @@ func (e *ELBv2) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			e.describeLoadBalancers(w, query)
 		case "DescribeTargetGroups":
 			e.describeTargetGroups(w, query)
+		case "DescribeListeners":
+			e.describeListeners(w, query)
+		case "DescribeListenerAttributes":
+			e.describeListenerAttributes(w, query)
+		case "DescribeTrustStores":
+			e.describeTrustStores(w, query)
+		case "DescribeTrustStoreRevocations":
+			e.describeTrustStoreRevocations(w, query)
+		case "GetTrustStoreCaCertificatesBundle":
+			e.getTrustStoreCaCertificatesBundle(w, r, query)
+		case "GetTrustStoreRevocationContent":
+			e.getTrustStoreRevocationContent(w, r, query)
 		default:
 			errorFormat.Write(w, http.StatusBadRequest, "InvalidAction",
 				fmt.Sprintf("The action %q is not valid for this web service", query.Action))
@@ -251,39 +276,59 @@ func paginate(query awsQueryRequest, n int) (start, end int, nextMarker string, 
 // selectLoadBalancers returns every load balancer when the request names
 // none, and LoadBalancerNotFound when a requested one is missing.
 func (e *ELBv2) selectLoadBalancers(query awsQueryRequest) ([]LoadBalancer, *elbv2Error) {
-	names := query.List("Names")
-	arns := query.List("LoadBalancerArns")
-	if len(names) > 0 && len(arns) > 0 {
-		return nil, validationError("Names and LoadBalancerArns cannot be used together")
-	}
-
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	return selectByNameOrARN(query, "Names", "LoadBalancerArns", e.loadBalancers,
+		func(lb LoadBalancer) (string, string) { return lb.Name, lb.ARN },
+		func(id string) *elbv2Error {
+			return loadBalancerNotFound(fmt.Sprintf("Load balancers '[%s]' not found", id))
+		})
+}
 
+// pageOf cuts the requested page out of the items a describe request
+// selected and returns it with the NextMarker. On a selection error
+// (apiErr) or a paging error it writes the error response and returns
+// false.
+func pageOf[T any](e *ELBv2, w http.ResponseWriter, query awsQueryRequest, selected []T, apiErr *elbv2Error) ([]T, string, bool) {
+	if apiErr == nil {
+		var start, end int
+		var nextMarker string
+		if start, end, nextMarker, apiErr = paginate(query, len(selected)); apiErr == nil {
+			return selected[start:end], nextMarker, true
+		}
+	}
+	e.writeError(w, apiErr)
+	return nil, "", false
+}
+
+// selectByNameOrARN returns the items that a describe request names in its
+// namesParam or arnsParam list, in the request's order, or every item when
+// it names none. Using both lists is a ValidationError, and a name or ARN
+// that no item has is notFound's error. ids returns an item's name and ARN.
+func selectByNameOrARN[T any](query awsQueryRequest, namesParam, arnsParam string, items []T,
+	ids func(T) (string, string), notFound func(id string) *elbv2Error) ([]T, *elbv2Error) {
+	names := query.List(namesParam)
+	arns := query.List(arnsParam)
+	if len(names) > 0 && len(arns) > 0 {
+		return nil, validationError("%s and %s cannot be used together", namesParam, arnsParam)
+	}
 	if len(names) == 0 && len(arns) == 0 {
-		return append([]LoadBalancer(nil), e.loadBalancers...), nil
+		return append([]T(nil), items...), nil
 	}
-
-	var selected []LoadBalancer
-	for _, name := range names {
-		found := false
-		for _, lb := range e.loadBalancers {
-			if lb.Name == name {
-				selected = append(selected, lb)
-				found = true
-				break
+	var selected []T
+	for i, wanted := range append(names, arns...) {
+		byName := i < len(names)
+		j := slices.IndexFunc(items, func(item T) bool {
+			name, arn := ids(item)
+			if byName {
+				return name == wanted
 			}
+			return arn == wanted
+		})
+		if j < 0 {
+			return nil, notFound(wanted)
 		}
-		if !found {
-			return nil, loadBalancerNotFound(fmt.Sprintf("Load balancers '[%s]' not found", name))
-		}
-	}
-	for _, arn := range arns {
-		lb, ok := e.loadBalancerByARN(arn)
-		if !ok {
-			return nil, loadBalancerNotFound(fmt.Sprintf("Load balancers '[%s]' not found", arn))
-		}
-		selected = append(selected, lb)
+		selected = append(selected, items[j])
 	}
 	return selected, nil
 }
@@ -294,18 +339,13 @@ func loadBalancerNotFound(message string) *elbv2Error {
 
 func (e *ELBv2) describeLoadBalancers(w http.ResponseWriter, query awsQueryRequest) {
 	selected, apiErr := e.selectLoadBalancers(query)
-	if apiErr != nil {
-		e.writeError(w, apiErr)
-		return
-	}
-	start, end, nextMarker, apiErr := paginate(query, len(selected))
-	if apiErr != nil {
-		e.writeError(w, apiErr)
+	page, nextMarker, ok := pageOf(e, w, query, selected, apiErr)
+	if !ok {
 		return
 	}
 
 	result := describeLoadBalancersResult{NextMarker: nextMarker}
-	for _, lb := range selected[start:end] {
+	for _, lb := range page {
 		result.LoadBalancers = append(result.LoadBalancers, loadBalancerXML{
 			LoadBalancerArn:       lb.ARN,
 			LoadBalancerName:      lb.Name,
@@ -392,18 +432,13 @@ func targetGroupNotFound(message string) *elbv2Error {
 
 func (e *ELBv2) describeTargetGroups(w http.ResponseWriter, query awsQueryRequest) {
 	selected, apiErr := e.selectTargetGroups(query)
-	if apiErr != nil {
-		e.writeError(w, apiErr)
-		return
-	}
-	start, end, nextMarker, apiErr := paginate(query, len(selected))
-	if apiErr != nil {
-		e.writeError(w, apiErr)
+	page, nextMarker, ok := pageOf(e, w, query, selected, apiErr)
+	if !ok {
 		return
 	}
 
 	result := describeTargetGroupsResult{NextMarker: nextMarker}
-	for _, tg := range selected[start:end] {
+	for _, tg := range page {
 		result.TargetGroups = append(result.TargetGroups, targetGroupXML{
 			TargetGroupArn:   tg.ARN,
 			TargetGroupName:  tg.Name,

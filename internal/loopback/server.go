@@ -80,6 +80,7 @@ func Start(opts Options) (*Server, error) {
 	routes.handleRPCv2(cloudWatchService, s.CloudWatch)
 	routes.handleJSON(logsTargetPrefix, s.Logs)
 	routes.handleQuery(elbv2Version, s.ELBv2)
+	routes.handlePrefix(elbv2ContentPathPrefix, s.ELBv2)
 
 	s.server = &http.Server{Handler: routes, ReadHeaderTimeout: 10 * time.Second}
 	go s.server.Serve(listener)
