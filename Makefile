@@ -50,6 +50,7 @@ fuzz:
 	$(GO) test ./internal/policy -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest/identity -run '^$$' -fuzz FuzzCanonicalDN -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest/identity -run '^$$' -fuzz FuzzCanonicalSerial -fuzztime $(FUZZTIME)
+	$(GO) test ./analyze/preflight -run '^$$' -fuzz FuzzParseBundle -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin .bench demo

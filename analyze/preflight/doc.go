@@ -1,0 +1,16 @@
+// Package preflight predicts, before any traffic moves, the verdict of an
+// Application Load Balancer in mutual TLS verify mode for each client identity
+// seen on the NLB path.
+//
+// A prediction uses what the NLB path's terminators logged about the client
+// certificate and what the ALB will hold: the trust store's CA bundle, its
+// CRLs and the listener's IgnoreClientCertificateExpiry setting. Where the
+// leaf certificate was logged in PEM, the prediction verifies the full chain
+// with crypto/x509. Otherwise it judges the issuer DN, the expiry date and the
+// serial number, and lists the checks it could not make. Anything the data
+// cannot decide is predicted as Unknown, with what is missing and what to log,
+// and never as Accept.
+//
+// Rejections carry the tls_verify_status value that the ALB writes to its
+// connection log, such as Failed:ClientCertUntrusted.
+package preflight
