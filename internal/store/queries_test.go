@@ -65,6 +65,9 @@ type fixtureConnection struct {
 	serial       string
 	verifyStatus string
 	elb          string
+	// connTraceID and notAfter (RFC 3339) are "" where not logged.
+	connTraceID string
+	notAfter    string
 }
 
 // fixtureNLB is one NLB TLS access-log row. A handshake time of -1 is the
@@ -94,6 +97,7 @@ type fixtureTerminator struct {
 	serial         string
 	status         int32
 	upstreamHeader float64
+	notAfter       string // RFC 3339, "" where not logged
 }
 
 type fixtureReject struct {
@@ -156,6 +160,13 @@ const (
 //   - client_4xx and response_time_by_client: pos-17's connection through
 //     web-3 has a 401, a 403 and a 404, whose response headers took 5, 3 and
 //     10 ms.
+//   - certs_expiring, with the window ending at 12:00: pos-17 DEADBEEF
+//     expired 2.5 days before, FEF257372D5C14D4 expires in 16.5 days and
+//     pos-18 A1B2C3E in 28 days. pos-18's 11:01 connection logs no expiry
+//     but still counts. batch's certificate expires after the 30 days.
+//   - certs_client: pos-18 A1B2C3E's 11:01 ALB connection has a
+//     conn_trace_id that no access-log row has, so it carried 0 requests,
+//     and its 10:03 connection has none, so its requests are unknown.
 //   - source_completeness: the shop ALB's nodes 10.0.1.7 and 10.0.2.9 each
 //     deliver one access-log interval, and its connection logs leave the
 //     intervals from 10:10 to 11:00 empty.
@@ -200,11 +211,13 @@ var queryFixture = []fixtureObject{
 		},
 		connections: []fixtureConnection{
 			{line: 1, at: "10:01:00", clientIP: "203.0.113.9", listenerPort: 443, latency: 0.004,
-				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", verifyStatus: "Success"},
+				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", verifyStatus: "Success",
+				notAfter: "2026-12-20T00:00:00Z"},
 			{line: 2, at: "10:02:00", clientIP: "203.0.113.10", listenerPort: 443, latency: -1,
 				subject: "CN=pos-18,O=Shops Ltd,C=GB", serial: "0A1B2C3D", verifyStatus: "Failed:ClientCertUntrusted"},
 			{line: 3, at: "10:03:00", clientIP: "203.0.113.10", listenerPort: 443, latency: -1,
-				subject: "CN=pos-18,O=Shops Ltd,C=GB", serial: "0A1B2C3E", verifyStatus: "Failed:ClientCertUntrusted"},
+				subject: "CN=pos-18,O=Shops Ltd,C=GB", serial: "0A1B2C3E", verifyStatus: "Failed:ClientCertUntrusted",
+				notAfter: "2026-12-31T12:00:00Z"},
 			{line: 5, at: "10:04:00", clientIP: "198.51.100.7", listenerPort: 8443, latency: 0.012},
 			{line: 6, at: "10:04:30", clientIP: "203.0.113.11", listenerPort: 443, latency: -1,
 				verifyStatus: "Failed:ClientCertMaxSizeExceeded"},
@@ -221,11 +234,14 @@ var queryFixture = []fixtureObject{
 		},
 		connections: []fixtureConnection{
 			{line: 1, at: "11:00:10", clientIP: "203.0.113.9", listenerPort: 443, latency: 0.006,
-				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", verifyStatus: "Success", elb: shopELB},
+				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", verifyStatus: "Success", elb: shopELB,
+				notAfter: "2026-12-20T00:00:00Z"},
 			{line: 2, at: "11:01:00", clientIP: "203.0.113.12", listenerPort: 443, latency: -1,
-				subject: "CN=pos-18,O=Shops Ltd,C=GB", serial: "0A1B2C3E", verifyStatus: "Failed:ClientCertUntrusted", elb: shopELB},
+				subject: "CN=pos-18,O=Shops Ltd,C=GB", serial: "0A1B2C3E", verifyStatus: "Failed:ClientCertUntrusted", elb: shopELB,
+				connTraceID: "TID_5f0e1d2c3b4a59687766554433221100"},
 			{line: 3, at: "11:02:00", clientIP: "203.0.113.9", listenerPort: 443, latency: 0.020,
-				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", verifyStatus: "Success", elb: shopELB},
+				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", verifyStatus: "Success", elb: shopELB,
+				notAfter: "2026-12-20T00:00:00Z"},
 		},
 	},
 	{
@@ -235,9 +251,11 @@ var queryFixture = []fixtureObject{
 		},
 		connections: []fixtureConnection{
 			{line: 1, at: "10:06:00", clientIP: "192.0.2.50", listenerPort: 443, latency: 0.002,
-				subject: "CN=batch,O=Shops Ltd,C=GB", serial: "11", verifyStatus: "Success"},
+				subject: "CN=batch,O=Shops Ltd,C=GB", serial: "11", verifyStatus: "Success",
+				notAfter: "2027-03-01T00:00:00Z"},
 			{line: 2, at: "10:07:00", clientIP: "192.0.2.51", listenerPort: 443, latency: -1,
-				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "DEADBEEF", verifyStatus: "Failed:ClientCertExpired"},
+				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "DEADBEEF", verifyStatus: "Failed:ClientCertExpired",
+				notAfter: "2026-12-01T00:00:00Z"},
 		},
 	},
 	{
@@ -303,15 +321,15 @@ var queryFixture = []fixtureObject{
 		log: "access",
 		terminators: []fixtureTerminator{
 			{line: 1, at: "10:20:00", connID: "31", clientIP: "192.0.2.31", outcome: "ok", method: "GET", uri: "/",
-				subject: "CN=pos-18,O=Shops Ltd,C=GB", serial: "A1B2C3E", status: 200, upstreamHeader: 0.040},
+				subject: "CN=pos-18,O=Shops Ltd,C=GB", serial: "A1B2C3E", status: 200, upstreamHeader: 0.040, notAfter: "2026-12-31T12:00:00Z"},
 			{line: 2, at: "10:20:01", connID: "31", clientIP: "192.0.2.31", outcome: "ok", method: "GET", uri: "/cart",
-				subject: "CN=pos-18,O=Shops Ltd,C=GB", serial: "A1B2C3E", status: 200, upstreamHeader: 0.060},
+				subject: "CN=pos-18,O=Shops Ltd,C=GB", serial: "A1B2C3E", status: 200, upstreamHeader: 0.060, notAfter: "2026-12-31T12:00:00Z"},
 			{line: 3, at: "10:21:00", connID: "32", clientIP: "192.0.2.32", outcome: "ok", method: "GET", uri: "/orders",
-				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", status: 401, upstreamHeader: 0.005},
+				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", status: 401, upstreamHeader: 0.005, notAfter: "2026-12-20T00:00:00Z"},
 			{line: 4, at: "10:21:01", connID: "32", clientIP: "192.0.2.32", outcome: "ok", method: "POST", uri: "/orders",
-				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", status: 403, upstreamHeader: 0.003},
+				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", status: 403, upstreamHeader: 0.003, notAfter: "2026-12-20T00:00:00Z"},
 			{line: 5, at: "10:21:02", connID: "32", clientIP: "192.0.2.32", outcome: "ok", method: "GET", uri: "/status",
-				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", status: 404, upstreamHeader: 0.010},
+				subject: "CN=pos-17,O=Shops Ltd,C=GB", serial: "FEF257372D5C14D4", status: 404, upstreamHeader: 0.010, notAfter: "2026-12-20T00:00:00Z"},
 		},
 	},
 	{
@@ -362,11 +380,24 @@ func (f fixtureTerminator) record(source terminator.Source) terminator.Record {
 		Serial:             optionalString(f.serial),
 		Status:             sql.NullInt32{Int32: f.status, Valid: f.status != 0},
 		UpstreamHeaderTime: sql.NullFloat64{Float64: f.upstreamHeader, Valid: f.upstreamHeader != 0},
+		CertNotAfter:       optionalTime(f.notAfter),
 	}
 }
 
 func optionalString(s string) sql.NullString {
 	return sql.NullString{String: s, Valid: s != ""}
+}
+
+// optionalTime parses an RFC 3339 time, and "" as NULL.
+func optionalTime(s string) sql.NullTime {
+	if s == "" {
+		return sql.NullTime{}
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return sql.NullTime{Time: t, Valid: true}
 }
 
 // optionalSeconds maps the logged -1 or "-" to NULL, as the parsers do.
@@ -398,6 +429,8 @@ func (c fixtureConnection) record() albconn.Record {
 		LeafClientCertSerialNumber: optionalString(c.serial),
 		TLSVerifyStatus:            optionalString(c.verifyStatus),
 		ELB:                        optionalString(c.elb),
+		ConnTraceID:                optionalString(c.connTraceID),
+		CertNotAfter:               optionalTime(c.notAfter),
 	}
 }
 
@@ -527,8 +560,7 @@ func TestNamedQueries(t *testing.T) {
 
 	for _, q := range all {
 		t.Run(q.Name, func(t *testing.T) {
-			res, err := db.Query(context.Background(), q.SQL)
-			require.NoError(t, err)
+			res := queryWithVariables(t, db, queryVariables[q.Name], q.SQL)
 			got := renderResult(t, res)
 
 			path := goldenPath(q.Name)
@@ -542,6 +574,42 @@ func TestNamedQueries(t *testing.T) {
 			assert.Equal(t, string(want), got, "result of %s differs from %s", q.Name, path)
 		})
 	}
+}
+
+// queryVariables are the DuckDB variables, as SQL expressions, that
+// TestNamedQueries sets for a query whose golden file would otherwise be
+// empty or change with the clock. certs_client selects pos-18's serial
+// 0A1B2C3E spelled with separators in lower case, and certs_expiring counts
+// days from a fixed window end instead of now().
+var queryVariables = map[string]map[string]string{
+	"certs_client":   {"client": "'0a:1b:2c:3e'"},
+	"certs_expiring": {"window_end": "'2026-12-03 12:00:00Z'::TIMESTAMPTZ"},
+}
+
+// queryWithVariables runs query on one connection after setting variables
+// there, because DuckDB variables belong to a connection. It resets them
+// afterwards, so that the pooled connection does not pass them on.
+func queryWithVariables(t *testing.T, db *DB, variables map[string]string, query string) *Result {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := db.sql.Conn(ctx)
+	require.NoError(t, err)
+	defer conn.Close()
+	for name, value := range variables {
+		_, err := conn.ExecContext(ctx, "SET VARIABLE "+name+" = "+value)
+		require.NoError(t, err, "set variable %s", name)
+	}
+
+	rows, err := conn.QueryContext(ctx, query)
+	require.NoError(t, err)
+	res, err := collect(rows)
+	require.NoError(t, err)
+
+	for name := range variables {
+		_, err := conn.ExecContext(ctx, "RESET VARIABLE "+name)
+		require.NoError(t, err, "reset variable %s", name)
+	}
+	return res
 }
 
 // TestQueryGoldenFiles checks that every named query has a golden file and
