@@ -15,14 +15,13 @@ import (
 // three more intermediates for depth tests, and a partner PKI that is not in
 // the trust store.
 type testPKI struct {
-	root, issuing       issued
-	depth1, depth2      issued
-	depth3              issued
-	partnerIssuing      issued
-	store               *TrustStore
-	issuingCRL          *x509.RevocationList
-	revokedSerial       int64
-	issuingSubjectSpell string
+	root, issuing  issued
+	depth1, depth2 issued
+	depth3         issued
+	partnerIssuing issued
+	store          *TrustStore
+	issuingCRL     *x509.RevocationList
+	revokedSerial  int64
 }
 
 func newTestPKI(t *testing.T) *testPKI {
