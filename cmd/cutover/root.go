@@ -107,6 +107,7 @@ questions about the migration with SQL and named queries.`,
 		newSimulateCommand(g, e),
 		newCloudWatchCommand(g, e),
 		newAnalyzeCommand(g, e),
+		newCertsCommand(g, e),
 	)
 	return root
 }

@@ -36,6 +36,15 @@ type Window struct {
 // variables window_start and window_end hold w, so that a query can read
 // them with getvariable('window_start').
 func (d *DB) QueryWindow(ctx context.Context, w Window, query string, args ...any) (*Result, error) {
+	return d.QueryVariables(ctx, w, nil, query, args...)
+}
+
+// QueryVariables runs one SQL statement like QueryWindow, with further
+// DuckDB variables set on the connection first. Each value of vars is bound
+// as a parameter, so a string stays a VARCHAR: pass an interval as a string
+// such as "30 days". The variables are reset afterwards, so that the pooled
+// connection does not pass them on.
+func (d *DB) QueryVariables(ctx context.Context, w Window, vars map[string]any, query string, args ...any) (*Result, error) {
 	conn, err := d.sql.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -46,6 +55,12 @@ func (d *DB) QueryWindow(ctx context.Context, w Window, query string, args ...an
 		if _, err := conn.ExecContext(ctx, "SET VARIABLE "+name+" = ?::TIMESTAMPTZ", value); err != nil {
 			return nil, fmt.Errorf("set %s: %w", name, err)
 		}
+	}
+	for name, value := range vars {
+		if _, err := conn.ExecContext(ctx, "SET VARIABLE "+name+" = ?", value); err != nil {
+			return nil, fmt.Errorf("set %s: %w", name, err)
+		}
+		defer conn.ExecContext(context.Background(), "RESET VARIABLE "+name)
 	}
 	rows, err := conn.QueryContext(ctx, query, args...)
 	if err != nil {
