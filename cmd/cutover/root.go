@@ -108,6 +108,7 @@ questions about the migration with SQL and named queries.`,
 		newCloudWatchCommand(g, e),
 		newAnalyzeCommand(g, e),
 		newCertsCommand(g, e),
+		newPreflightCommand(g, e),
 	)
 	return root
 }

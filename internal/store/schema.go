@@ -2,7 +2,7 @@ package store
 
 // SchemaVersion is the version of the tables below. Open upgrades an older
 // database by running the migrations after its version, in order.
-const SchemaVersion = 9
+const SchemaVersion = 10
 
 // migrations[i] brings a database from version i to version i+1.
 var migrations = []string{
@@ -283,6 +283,29 @@ ALTER TABLE objects ADD COLUMN last_event_time TIMESTAMPTZ;
 	// mode are counted like the NLB's terminators. tls_handshakes takes its
 	// NLB rows from it and does not change.
 	viewsSQL,
+
+	// Version 10: preflight_predictions has one row per client identity and
+	// run of cutover preflight, with the predicted ALB verdict. Each run adds
+	// rows under a new run_id and replaces none. share is the identity's
+	// fraction of the NLB connections in the run's window, and a NULL
+	// window_start or window_end is an unbounded side.
+	`
+CREATE TABLE preflight_predictions (
+	run_id       VARCHAR NOT NULL,
+	run_at       TIMESTAMPTZ NOT NULL,
+	subject      VARCHAR,
+	serial       VARCHAR,
+	issuer       VARCHAR,
+	verdict      VARCHAR NOT NULL,
+	status       VARCHAR,
+	explanation  VARCHAR,
+	missing      VARCHAR,
+	connections  BIGINT NOT NULL,
+	share        DOUBLE,
+	window_start TIMESTAMPTZ,
+	window_end   TIMESTAMPTZ
+);
+`,
 }
 
 // viewsSQL creates the views target_handshakes, tls_handshakes and requests

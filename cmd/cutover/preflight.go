@@ -1,0 +1,352 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cutover-dev/cutover/analyze/preflight"
+	"github.com/cutover-dev/cutover/internal/store"
+	"github.com/cutover-dev/cutover/queries"
+)
+
+// preflightQuery is the named query that lists the NLB path's identities.
+const preflightQuery = "preflight_identities"
+
+func newPreflightCommand(g *globals, e env) *cobra.Command {
+	var (
+		bundleFile   string
+		crlFiles     []string
+		ignoreExpiry bool
+		window       windowFlags
+		wait         time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "preflight",
+		Short: "Predict the ALB's client certificate verdict for every client seen on the NLB path",
+		Long: `Predict, before traffic moves, whether the ALB in mutual TLS verify mode
+accepts, rejects or cannot yet be judged for each client certificate
+identity (canonical subject and serial) that the NLB path's terminators
+logged in the window (--since or --from/--to, else the whole database).
+
+The prediction uses the trust store's CA bundle (--trust-store-bundle, PEM
+as CreateTrustStore takes it), its CRLs (--crl) and the listener's
+IgnoreClientCertificateExpiry setting, and judges validity at the window's
+end, or now without one. Where the terminators logged the leaf certificate,
+the chain is verified. Otherwise the logged issuer DN, expiry and serial are
+judged, and a client that the data cannot decide is Unknown, with the field
+to log. Identities come from the named query preflight_identities.
+
+It prints the identities the ALB would reject, with the tls_verify_status
+it is expected to log, then the unknown ones, then a summary. --output json
+lists every prediction. Each run's predictions are added to the table
+preflight_predictions under a new run_id, so the database is opened for
+writing.
+
+Exit codes: 0 when no identity would be rejected, 2 for an invalid command
+line or an unusable bundle or CRL file, and 3 when at least one identity
+would be rejected.`,
+		Example: `  cutover preflight --trust-store-bundle ca-bundle.pem --since 7d
+  cutover preflight --trust-store-bundle ca-bundle.pem --crl partner.crl --from 2026-12-01 --to 2026-12-04 --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			now := e.now().UTC()
+			if bundleFile == "" {
+				return newUsageError("cutover preflight --trust-store-bundle ca-bundle.pem", "--trust-store-bundle is missing: give the PEM CA bundle of the ALB's trust store")
+			}
+			trustStore, caCount, err := loadTrustStore(bundleFile)
+			if err != nil {
+				return err
+			}
+			crls, err := loadCRLs(crlFiles)
+			if err != nil {
+				return err
+			}
+			w, err := window.window(now)
+			if err != nil {
+				return err
+			}
+			at := now
+			if !w.To.IsZero() {
+				at = w.To
+			}
+			predictor, err := preflight.NewPredictor(preflight.Config{
+				TrustStore:                    trustStore,
+				CRLs:                          crls,
+				IgnoreClientCertificateExpiry: ignoreExpiry,
+				At:                            at,
+			})
+			if err != nil {
+				return &exitCodeError{code: exitUsage, err: err}
+			}
+
+			db, err := openStore(cmd.Context(), g, store.Options{Path: g.db, Wait: wait})
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			storeWindow := store.Window{From: w.From, To: w.To}
+			identities, nlbConnections, err := readPreflightIdentities(cmd.Context(), db, storeWindow)
+			if err != nil {
+				return fmt.Errorf("query %s on %s: %w", preflightQuery, g.db, err)
+			}
+
+			report := preflightReport{
+				EvaluatedAt:                   at,
+				WindowStart:                   w.From,
+				WindowEnd:                     w.To,
+				TrustStoreCAs:                 caCount,
+				CRLs:                          len(crls),
+				IgnoreClientCertificateExpiry: ignoreExpiry,
+				NLBConnections:                nlbConnections,
+				NoCertificateConnections:      nlbConnections,
+			}
+			run := store.PreflightRun{At: now, Window: storeWindow}
+			for _, client := range identities {
+				p := predictor.Predict(client.identity)
+				report.Predictions = append(report.Predictions, preflightRow{Prediction: p, Issuer: client.identity.Issuer,
+					Connections: client.connections, Share: client.share})
+				report.NoCertificateConnections -= client.connections
+				run.Predictions = append(run.Predictions, store.PreflightPrediction{
+					Subject: p.Subject, Serial: p.Serial, Issuer: client.identity.Issuer, Verdict: string(p.Verdict),
+					Status: p.Status, Explanation: p.Explanation, Missing: p.Missing,
+					Connections: client.connections, Share: client.share,
+				})
+			}
+			report.RunID, err = db.InsertPreflightRun(cmd.Context(), run)
+			if err != nil {
+				return err
+			}
+
+			if err := writePreflight(e.stdout, g.output, report); err != nil {
+				return err
+			}
+			if report.count(preflight.Reject) > 0 {
+				return &exitCodeError{code: exitFail}
+			}
+			return nil
+		},
+	}
+	window.register(cmd)
+	cmd.Flags().Lookup("since").Usage = "only the identities of the last DURATION before now, such as 2h, 90m or 7d (default: the whole database)"
+	cmd.Flags().StringVar(&bundleFile, "trust-store-bundle", "", "PEM file of the CA certificates in the ALB's trust store (required)")
+	cmd.Flags().StringArrayVar(&crlFiles, "crl", nil, "CRL file, PEM or DER, that the trust store holds; repeat for each CRL")
+	cmd.Flags().BoolVar(&ignoreExpiry, "ignore-client-certificate-expiry", false, "predict for a listener with IgnoreClientCertificateExpiry on, which accepts expired leaf certificates")
+	cmd.Flags().DurationVar(&wait, "wait", 0, "maximum time to wait for another process to release the database, such as 30s")
+	return cmd
+}
+
+// loadTrustStore reads and parses a CA bundle. Any unusable part of the file
+// is a usage error that names the file and line, so that the trust store is
+// never predicted from part of a bundle.
+func loadTrustStore(path string) (*preflight.TrustStore, int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, 0, &exitCodeError{code: exitUsage, err: fmt.Errorf("read --trust-store-bundle: %w", err)}
+	}
+	cas, problems := preflight.ParseBundle(data)
+	if len(problems) > 0 {
+		var lines []string
+		for _, p := range problems {
+			lines = append(lines, fmt.Sprintf("%s: %s", path, p))
+		}
+		return nil, 0, &exitCodeError{code: exitUsage,
+			err: fmt.Errorf("invalid trust store bundle, fix or remove these parts:\n  %s", strings.Join(lines, "\n  "))}
+	}
+	if len(cas) == 0 {
+		return nil, 0, &exitCodeError{code: exitUsage, err: fmt.Errorf("%s: the trust store bundle contains no CERTIFICATE block", path)}
+	}
+	trustStore, err := preflight.NewTrustStore(cas)
+	if err != nil {
+		return nil, 0, &exitCodeError{code: exitUsage, err: fmt.Errorf("%s: %w", path, err)}
+	}
+	return trustStore, len(cas), nil
+}
+
+func loadCRLs(paths []string) ([]*x509.RevocationList, error) {
+	var crls []*x509.RevocationList
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, &exitCodeError{code: exitUsage, err: fmt.Errorf("read --crl: %w", err)}
+		}
+		crl, err := preflight.ParseCRL(data)
+		if err != nil {
+			return nil, &exitCodeError{code: exitUsage, err: fmt.Errorf("%s: %w", path, err)}
+		}
+		crls = append(crls, crl)
+	}
+	return crls, nil
+}
+
+// preflightIdentity is one row of the query preflight_identities.
+type preflightIdentity struct {
+	identity    preflight.Identity
+	connections int64
+	share       float64
+}
+
+// readPreflightIdentities runs the query preflight_identities and returns
+// its identities and the count of all NLB connections in the window.
+//
+// NOTE: the count comes from the query's rows, so a window whose NLB
+// connections all lack a certificate reports 0 NLB connections.
+func readPreflightIdentities(ctx context.Context, db *store.DB, w store.Window) ([]preflightIdentity, int64, error) {
+	q, ok := queries.Lookup(preflightQuery)
+	if !ok {
+		return nil, 0, fmt.Errorf("named query %s is missing from this build", preflightQuery)
+	}
+	res, err := db.QueryWindow(ctx, w, q.SQL)
+	if err != nil {
+		return nil, 0, err
+	}
+	column := make(map[string]int, len(res.Columns))
+	for i, name := range res.Columns {
+		column[name] = i
+	}
+	for _, name := range []string{"subject", "serial", "issuer", "cert_not_after", "cert_pem", "connections", "share", "nlb_connections"} {
+		if _, ok := column[name]; !ok {
+			return nil, 0, fmt.Errorf("column %s is missing from the result", name)
+		}
+	}
+
+	var identities []preflightIdentity
+	var nlbConnections int64
+	for _, row := range res.Rows {
+		client := preflightIdentity{
+			identity: preflight.Identity{
+				Subject: stringValue(row[column["subject"]]),
+				Serial:  stringValue(row[column["serial"]]),
+				Issuer:  stringValue(row[column["issuer"]]),
+				LeafPEM: stringValue(row[column["cert_pem"]]),
+			},
+		}
+		if notAfter, ok := row[column["cert_not_after"]].(time.Time); ok {
+			client.identity.NotAfter = notAfter
+		}
+		client.connections, _ = row[column["connections"]].(int64)
+		client.share, _ = row[column["share"]].(float64)
+		nlbConnections, _ = row[column["nlb_connections"]].(int64)
+		identities = append(identities, client)
+	}
+	return identities, nlbConnections, nil
+}
+
+func stringValue(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// preflightRow is one prediction with the identity's traffic.
+type preflightRow struct {
+	preflight.Prediction
+	Issuer      string  `json:"Issuer,omitempty"`
+	Connections int64   `json:"Connections"`
+	Share       float64 `json:"Share"`
+}
+
+// preflightReport is the result of one run, as --output json prints it.
+type preflightReport struct {
+	RunID                         string
+	EvaluatedAt                   time.Time
+	WindowStart                   time.Time `json:",omitzero"`
+	WindowEnd                     time.Time `json:",omitzero"`
+	TrustStoreCAs                 int
+	CRLs                          int
+	IgnoreClientCertificateExpiry bool
+	NLBConnections                int64
+	NoCertificateConnections      int64
+	Predictions                   []preflightRow
+}
+
+// count returns the number of identities with the verdict.
+func (r preflightReport) count(verdict preflight.Verdict) int {
+	n := 0
+	for _, p := range r.Predictions {
+		if p.Verdict == verdict {
+			n++
+		}
+	}
+	return n
+}
+
+// share returns the fraction of NLB connections made by identities with the
+// verdict.
+func (r preflightReport) share(verdict preflight.Verdict) float64 {
+	total := 0.0
+	for _, p := range r.Predictions {
+		if p.Verdict == verdict {
+			total += p.Share
+		}
+	}
+	return total
+}
+
+// writePreflight prints a report as JSON, as CSV with one row per
+// prediction, or as tables of the rejected and unknown identities followed
+// by a summary line.
+func writePreflight(w io.Writer, format string, r preflightReport) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	case "csv":
+		t := table{columns: []string{"subject", "serial", "issuer", "verdict", "status", "connections", "share", "missing", "to_log", "explanation"}}
+		for _, p := range r.Predictions {
+			t.rows = append(t.rows, []any{p.Subject, p.Serial, p.Issuer, string(p.Verdict), p.Status, p.Connections, p.Share,
+				p.Missing, p.ToLog, p.Explanation})
+		}
+		return t.write(w, "csv")
+	}
+
+	rejected := table{columns: []string{"subject", "serial", "status", "connections", "nlb_share", "explanation"}}
+	unknown := table{columns: []string{"subject", "serial", "connections", "nlb_share", "missing", "to_log"}}
+	for _, p := range r.Predictions {
+		switch p.Verdict {
+		case preflight.Reject:
+			rejected.rows = append(rejected.rows, []any{p.Subject, p.Serial, p.Status, p.Connections, percent(p.Share), p.Explanation})
+		case preflight.Unknown:
+			unknown.rows = append(unknown.rows, []any{p.Subject, p.Serial, p.Connections, percent(p.Share), p.Missing, p.ToLog})
+		}
+	}
+	if len(rejected.rows) > 0 {
+		fmt.Fprintf(w, "Rejected by the ALB (%d identities):\n", len(rejected.rows))
+		if err := rejected.write(w, "table"); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
+	if len(unknown.rows) > 0 {
+		fmt.Fprintf(w, "Unknown, because the logs lack what the ALB checks (%d identities):\n", len(unknown.rows))
+		if err := unknown.write(w, "table"); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
+
+	noCertificateShare := 0.0
+	if r.NLBConnections > 0 {
+		noCertificateShare = float64(r.NoCertificateConnections) / float64(r.NLBConnections)
+	}
+	fmt.Fprintf(w, "Summary: %d accepted (%s of NLB connections), %d rejected (%s), %d unknown (%s); %d connections (%s) logged no certificate.\n",
+		r.count(preflight.Accept), percent(r.share(preflight.Accept)),
+		r.count(preflight.Reject), percent(r.share(preflight.Reject)),
+		r.count(preflight.Unknown), percent(r.share(preflight.Unknown)),
+		r.NoCertificateConnections, percent(noCertificateShare))
+	fmt.Fprintf(w, "Judged at %s against %d trust store CAs and %d CRLs; stored as run %s in preflight_predictions.\n",
+		r.EvaluatedAt.Format(time.RFC3339), r.TrustStoreCAs, r.CRLs, r.RunID)
+	return nil
+}
+
+// percent formats a fraction from 0 to 1 as a percentage.
+func percent(fraction float64) string {
+	return fmt.Sprintf("%.2f%%", 100*fraction)
+}
