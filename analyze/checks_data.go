@@ -114,7 +114,7 @@ func sourceLabel(s Source, note string) string {
 	return label
 }
 
-// earlier returns the earlier of two times, where a zero time is none.
+// earlier returns the earlier of two times, ignoring a zero a.
 func earlier(a, b time.Time) time.Time {
 	if a.IsZero() || b.Before(a) {
 		return b
@@ -122,7 +122,7 @@ func earlier(a, b time.Time) time.Time {
 	return a
 }
 
-// ageText says how long before end a path's freshest and stalest sources
+// ageText returns how long before end a path's freshest and stalest sources
 // have their newest records, or "none" without sources.
 func ageText(newest, stalest, end time.Time) string {
 	if newest.IsZero() {

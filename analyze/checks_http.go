@@ -208,7 +208,7 @@ func (e *evaluation) client4xx() Check {
 		}
 	}
 	alpha := e.pol.Statistics.Alpha / float64(max(clients, 1))
-	rho := math.Max(margin, 0.001) / 4
+	rho := stats.MixtureRho(margin)
 	worst := math.Inf(-1)
 	unjudged := 0
 	for _, k := range sortedKeys(e.albRequests) {
@@ -224,7 +224,7 @@ func (e *evaluation) client4xx() Check {
 		refN, refF := n.Requests, n.Status4xx
 		pa, pn := float64(a.Status4xx)/float64(a.Requests), float64(refF)/float64(refN)
 		v := binomialVariance(a.Status4xx, a.Requests) + binomialVariance(refF, refN)
-		lower, _ := mixtureBoundsOf(pa-pn, v, rho, alpha)
+		lower, _ := stats.MixtureBounds(pa-pn, v, rho, alpha)
 		worst = math.Max(worst, pa-pn)
 		if lower > margin {
 			f := ClientFinding{Client: k, Subject: a.Client.Subject, Serial: a.Client.Serial,
@@ -277,12 +277,6 @@ func (e *evaluation) client4xx() Check {
 func binomialVariance(f, n int) float64 {
 	q := (float64(f) + 1) / (float64(n) + 2)
 	return q * (1 - q) / float64(n)
-}
-
-// mixtureBoundsOf returns the normal-mixture bounds of the statistics
-// package for a difference with a known variance.
-func mixtureBoundsOf(estimate, variance, rho, alpha float64) (float64, float64) {
-	return stats.MixtureBounds(estimate, variance, rho, alpha)
 }
 
 func ratio(a, b int) float64 {

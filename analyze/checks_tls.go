@@ -111,7 +111,7 @@ func (e *evaluation) waitForSamples(c *Check, albN, nlbN, paired, minN int, unit
 	return *c, true
 }
 
-// projection is what a WAIT sentence reports about the data still needed.
+// projection is the data still needed that a WAIT sentence reports.
 type projection struct {
 	// needALB and needNLB are the further units each path needs, or
 	// stats.NeedUnknown.

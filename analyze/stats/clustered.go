@@ -162,6 +162,12 @@ func (p clusteredPath) designEffect() float64 {
 
 // mixtureRho returns the mixture's scale for a margin.
 func mixtureRho(margin float64) float64 {
+	return MixtureRho(margin)
+}
+
+// MixtureRho returns the scale ρ of the normal mixture that the rate
+// comparisons use for a margin: max(margin, 0.001)/4.
+func MixtureRho(margin float64) float64 {
 	return math.Max(margin, 0.001) / 4
 }
 

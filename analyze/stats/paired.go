@@ -52,9 +52,9 @@ type PairedRates struct {
 // they hold under repeated looks as far as D is close to normal.
 //
 // Clients seen on one path only have no rate of their own on the other
-// path, and clients differ too much (some fail every connection) for
-// another group of clients to stand in for it, so they are left out and
-// counted: ALBOnlyClients and the like. Connections whose certificate the
+// path. Clients also differ too much (some fail every connection) for
+// another group of clients to stand in for that rate. So these clients are
+// left out and counted in ALBOnlyClients and the fields beside it. Connections whose certificate the
 // log does not name (an ALB handshake that broke off before the certificate
 // was read) are among them, under the client's address. The checks of
 // package analyze that look for failure reasons and clients left behind

@@ -317,10 +317,11 @@ func pairedQuantileNLB() []ClientSamples {
 }
 
 func TestComparePairedQuantileReferenceValues(t *testing.T) {
-	// reference.py prints the standard errors behind these bounds: the
-	// ALB's is its floor sqrt(0.25/70), the NLB's its floor 0.1159 at the
-	// mixture's effective size 1/Σ(w²/m), above the within-client term
-	// 0.0904: the fast client has 5/7 of the weight but 10 NLB samples.
+	// reference.py prints the standard errors behind these bounds. The
+	// ALB's is its floor sqrt(0.25/70). The NLB's is its floor 0.1159 at
+	// the mixture's effective size 1/Σ(w²/m), above the within-client term
+	// 0.0904, because the fast client has 5/7 of the weight but 10 NLB
+	// samples.
 	cases := []struct {
 		look                     int
 		lookAlpha                float64

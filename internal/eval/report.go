@@ -108,8 +108,8 @@ func writeReport(cfg config, results [][]run, took time.Duration) string {
 	fmt.Fprintf(&b, "# Decision quality of `cutover analyze`\n\n")
 	fmt.Fprintf(&b, "Written by `make eval` (`go run ./internal/eval`); do not edit by hand. "+
 		"Each of the simulator's %d scenarios (`cutover simulate --list-scenarios`) ran for %d seeds, %s of simulated traffic each from %s, "+
-		"with %d %% of the DNS weight on the ALB, and the analysis looked every %s, as the gate would: "+
-		"%d looks per run, each judging the window from the run's start to the look, without the newest %s. "+
+		"with %d %% of the DNS weight on the ALB. The analysis looked every %s, as the gate would. "+
+		"That is %d looks per run, each judging the window from the run's start to the look, without the newest %s. "+
 		"Every run is judged by two policies:\n\n",
 		len(cfg.scenarios), cfg.seeds, cfg.duration, cfg.start.Format(time.RFC3339), cfg.albWeight, lookInterval,
 		int(cfg.duration/lookInterval), settle)
@@ -139,9 +139,9 @@ func writeReport(cfg config, results [][]run, took time.Duration) string {
 		writeDeciders(&b, fmt.Sprintf("### Which checks decided, %s", np.name), cfg, results, pi)
 	}
 	b.WriteString("The naive variant replaces the handshake failure rate and 5xx checks with `stats.NaiveRateTest`: a Farrington–Manning " +
-		"score test on connections pooled over all clients, at alpha at every look, as if each connection were an independent draw " +
-		"and each look the only one. Everything else is the same. The client-averaged method is `stats.CompareRates`, an empirical " +
-		"Bernstein confidence sequence over the clients' failure proportions: it counts every client once, so a margin of 0.2 points " +
+		"score test on connections pooled over all clients, at alpha at every look. It treats each connection as an independent draw " +
+		"and each look as the only one. Everything else is the same. The client-averaged method is `stats.CompareRates`, an empirical " +
+		"Bernstein confidence sequence over the clients' failure proportions. It counts every client once, so a margin of 0.2 points " +
 		"needs thousands of clients, and with the simulator's 300 it never decides. docs/statistics.md describes all of them.\n")
 	return b.String()
 }

@@ -316,17 +316,17 @@ func selectByNameOrARN[T any](query awsQueryRequest, namesParam, arnsParam strin
 		return append([]T(nil), items...), nil
 	}
 	var selected []T
-	for i, wanted := range append(names, arns...) {
+	for i, id := range append(names, arns...) {
 		byName := i < len(names)
 		j := slices.IndexFunc(items, func(item T) bool {
 			name, arn := ids(item)
 			if byName {
-				return name == wanted
+				return name == id
 			}
-			return arn == wanted
+			return arn == id
 		})
 		if j < 0 {
-			return nil, notFound(wanted)
+			return nil, notFound(id)
 		}
 		selected = append(selected, items[j])
 	}

@@ -255,8 +255,8 @@ func (e *ELBv2) describeTrustStores(w http.ResponseWriter, query awsQueryRequest
 
 	result := describeTrustStoresResult{NextMarker: nextMarker}
 	for _, ts := range page {
-		// AddTrustStore checked that the bundle and every CRL parse, so
-		// the counts cannot fail here.
+		// AddTrustStore rejects a bundle or CRL that does not parse, so the
+		// counts cannot fail here.
 		certificates, _ := countCACertificates(ts.CACertificatesBundle)
 		var revokedEntries int64
 		for _, revocation := range ts.Revocations {

@@ -55,10 +55,11 @@ type Connection struct {
 	// nginx rejected has its one request with status 400.
 	Requests []Request
 
-	// Logged is false when the logs hold no row for the connection, so
-	// ingest never reads it: on the NLB path an established connection whose
-	// first request would be logged after the end of the run, or a rejected
-	// one whose 400 response would. Every ALB connection is logged.
+	// Logged is false when the logs have no row for the connection, so
+	// ingest never reads it. That happens on the NLB path when an
+	// established connection's first request, or a rejected connection's 400
+	// response, would be logged after the end of the run. Every ALB
+	// connection is logged.
 	Logged bool
 	// Client is the Identity.Index of the client, and Cohort the name of
 	// its cohort (Cohort.String).
