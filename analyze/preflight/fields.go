@@ -87,8 +87,7 @@ type issuerOutcome struct {
 func (p *Predictor) judgeIssuer(issuer string) (Prediction, bool) {
 	cas := p.config.TrustStore.caBySubject[issuer]
 	if len(cas) == 0 {
-		return unknown("the leaf certificate and the intermediates the client sends", logLeafHint+"; and "+intermediatesHint,
-			fmt.Sprintf("The issuer %s is not a trust-store CA, so the ALB accepts the client only if it sends intermediates that lead to a trust-store root.", issuer)), false
+		return untrustedUnlessChainSent(issuer), false
 	}
 
 	outcomes := make(map[string]issuerOutcome)

@@ -107,9 +107,10 @@ func (p *Predictor) classifyVerifyError(err error, leaf *x509.Certificate, chain
 			return reject(StatusUntrusted,
 				fmt.Sprintf("The leaf issued by %q does not chain to a trust-store root: %v.", leaf.Issuer, err))
 		}
-		return unknown("the intermediate certificates the client sends", intermediatesHint,
-			fmt.Sprintf("The leaf's issuer %q is not in the trust store, so the ALB accepts the client only if it sends intermediates that lead to a trust-store root, and they were not logged.",
-				leaf.Issuer))
+		if nameErr != nil {
+			issuer = leaf.Issuer.String()
+		}
+		return untrustedUnlessChainSent(issuer)
 	}
 
 	var invalidErr x509.CertificateInvalidError

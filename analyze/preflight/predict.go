@@ -43,6 +43,11 @@ const (
 	intermediatesHint = "find out which intermediate certificates the client sends, or add its issuing CA and that CA's chain to the trust store"
 )
 
+// AssumeNoIntermediatesSent is the Prediction.Assumption of a client whose
+// issuer is not a trust-store CA and whose sent intermediates were not
+// logged.
+const AssumeNoIntermediatesSent = "the client sends no intermediate certificates"
+
 // Config is the ALB trust store and listener setting that the traffic will meet.
 type Config struct {
 	// TrustStore holds the CA bundle of the listener's trust store.
@@ -97,6 +102,9 @@ type Prediction struct {
 	// Unchecked lists the ALB checks that an Accept did not cover because
 	// the data was not logged.
 	Unchecked []string
+	// Assumption is what a Reject rests on beyond the logged data, or ""
+	// when the data alone decides. ToLog then says how to confirm it.
+	Assumption string
 	// Explanation is a sentence or two on the reason for the verdict.
 	Explanation string
 }
@@ -150,6 +158,19 @@ func accept(explanation string) Prediction {
 
 func reject(status, explanation string) Prediction {
 	return Prediction{Verdict: Reject, Status: status, Explanation: explanation}
+}
+
+// untrustedUnlessChainSent is the prediction for a client whose issuer is
+// not a trust-store CA when the intermediates it sends were not logged. A
+// wrong Accept breaks a client, while a wrong Reject only asks for a check,
+// so the client is predicted as rejected, with the assumption named.
+func untrustedUnlessChainSent(issuer string) Prediction {
+	prediction := reject(StatusUntrusted, fmt.Sprintf(
+		"The issuer %s is not a trust-store CA. The ALB accepts the client only if it sends intermediates that lead to a trust-store root with every handshake, and the logs do not show which intermediates it sends.",
+		issuer))
+	prediction.Assumption = AssumeNoIntermediatesSent
+	prediction.ToLog = intermediatesHint
+	return prediction
 }
 
 func unknown(missing, toLog, explanation string) Prediction {

@@ -19,9 +19,11 @@ type testPKI struct {
 	depth1, depth2 issued
 	depth3         issued
 	partnerIssuing issued
-	store          *TrustStore
-	issuingCRL     *x509.RevocationList
-	revokedSerial  int64
+	// unlisted is issued by root but left out of the trust store.
+	unlisted      issued
+	store         *TrustStore
+	issuingCRL    *x509.RevocationList
+	revokedSerial int64
 }
 
 func newTestPKI(t *testing.T) *testPKI {
@@ -32,6 +34,7 @@ func newTestPKI(t *testing.T) *testPKI {
 	pki.issuing = issue(t, certSpec{isCA: true, subject: pkix.Name{
 		Country: []string{"US"}, Province: []string{"Zürich"}, Organization: []string{"Example, Inc."},
 		CommonName: "Example Issuing CA"}}, &pki.root)
+	pki.unlisted = issue(t, certSpec{subject: caName("Unlisted Issuing CA"), isCA: true}, &pki.root)
 	pki.depth1 = issue(t, certSpec{subject: caName("Depth 1 CA"), isCA: true}, &pki.root)
 	pki.depth2 = issue(t, certSpec{subject: caName("Depth 2 CA"), isCA: true}, &pki.depth1)
 	pki.depth3 = issue(t, certSpec{subject: caName("Depth 3 CA"), isCA: true}, &pki.depth2)
@@ -102,7 +105,13 @@ func TestPredict(t *testing.T) {
 		{
 			name: "intermediate missing from trust store", leaf: issue(t, leafSpec("partner"), &pki.partnerIssuing),
 			chain:    []issued{pki.partnerIssuing},
-			wantLeaf: Reject, wantLeafStatus: StatusUntrusted, wantFields: Unknown,
+			wantLeaf: Reject, wantLeafStatus: StatusUntrusted, wantFields: Reject, wantFieldsStatus: StatusUntrusted,
+		},
+		{
+			// Only the leaf path sees the intermediate that the client sends.
+			name: "issuer missing from trust store, sent by the client", leaf: issue(t, leafSpec("sends-chain"), &pki.unlisted),
+			chain:    []issued{pki.unlisted},
+			wantLeaf: Accept, wantLeafStatus: StatusSuccess, wantFields: Reject, wantFieldsStatus: StatusUntrusted,
 		},
 		{
 			name: "expired leaf", leaf: issue(t, withSpec(leafSpec("expired"), func(s *certSpec) {
@@ -184,6 +193,10 @@ func TestPredict(t *testing.T) {
 				assert.Contains(t, got.Unchecked, "key type and size", "fields accept lists unchecked checks")
 				assert.Contains(t, got.ToLog, "$ssl_client_escaped_cert", "fields accept says how to log the leaf")
 			}
+			if got.Status == StatusUntrusted {
+				assert.Equal(t, AssumeNoIntermediatesSent, got.Assumption, "fields untrusted rests on the intermediates sent")
+				assert.Contains(t, got.ToLog, "intermediate", "fields untrusted says how to confirm")
+			}
 			if got.Verdict == Unknown {
 				assert.NotEmpty(t, got.Missing, "fields unknown names what is missing")
 				assert.NotEmpty(t, got.ToLog, "fields unknown says what to log")
@@ -192,17 +205,33 @@ func TestPredict(t *testing.T) {
 	}
 }
 
+// A leaf whose issuer is not in the trust store, logged without the
+// intermediates the client sends, is rejected as untrusted on the assumption
+// that the client sends none. With the issuer's root in the trust store, the
+// same leaf is accepted once the intermediate is logged.
 func TestPredictLeafWithoutLoggedChain(t *testing.T) {
 	pki := newTestPKI(t)
-	leaf := issue(t, certSpec{subject: clientName("partner")}, &pki.partnerIssuing)
-	client := fieldsOf(t, leaf)
-	client.LeafPEM = leaf.pem()
+	for _, tc := range []struct {
+		name   string
+		issuer *issued
+	}{
+		{"issuer chains to an unlisted root", &pki.partnerIssuing},
+		{"issuer chains to a trust-store root", &pki.unlisted},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			leaf := issue(t, certSpec{subject: clientName("no-chain")}, tc.issuer)
+			client := fieldsOf(t, leaf)
+			client.LeafPEM = leaf.pem()
 
-	got := pki.predictor(t, false).Predict(client)
+			got := pki.predictor(t, false).Predict(client)
 
-	assert.Equal(t, Unknown, got.Verdict, got.Explanation)
-	assert.Equal(t, "", got.Status)
-	assert.Contains(t, got.Missing, "intermediate")
+			assert.Equal(t, Reject, got.Verdict, got.Explanation)
+			assert.Equal(t, StatusUntrusted, got.Status)
+			assert.Equal(t, AssumeNoIntermediatesSent, got.Assumption)
+			assert.Contains(t, got.Explanation, tc.issuer.cert.Subject.CommonName)
+			assert.Contains(t, got.ToLog, "intermediate")
+		})
+	}
 }
 
 func TestPredictIssuerNotLogged(t *testing.T) {

@@ -28,12 +28,12 @@ list.`,
 	cmd.AddCommand(
 		newCertsListCommand(g, e, "failing", "certs_failing",
 			"Identities with failed connections on either path, by raw reason and outcome",
-			"  cutover certs failing --since 2h"),
+			"  cutover certs failing --since 2h", nil),
 		newCertsClientCommand(g, e),
 		newCertsExpiringCommand(g, e),
 		newCertsListCommand(g, e, "left-behind", "certs_left_behind",
 			"Certificates that the NLB accepts and the ALB only rejects",
-			"  cutover certs left-behind --since 6h\n  cutover certs left-behind --mode passthrough --since 6h"),
+			"  cutover certs left-behind --since 6h\n  cutover certs left-behind --mode passthrough --since 6h", leftBehindCohorts),
 	)
 	return cmd
 }
@@ -53,8 +53,9 @@ func (f *certsFlags) register(cmd *cobra.Command) {
 		"the ALB's mutual TLS mode: verify, or passthrough to take the ALB's outcomes from the targets behind it (left-behind only)")
 }
 
-// run runs the named query with the window and variables and prints its rows.
-func (f *certsFlags) run(cmd *cobra.Command, g *globals, e env, name string, vars map[string]any) error {
+// run runs the named query with the window and variables and prints its
+// rows. With table output, a non-nil footer adds lines after the table.
+func (f *certsFlags) run(cmd *cobra.Command, g *globals, e env, name string, vars map[string]any, footer func(table) []string) error {
 	if f.mode != analyze.ModeVerify && f.mode != analyze.ModePassthrough {
 		return newUsageError("--mode verify", "invalid --mode %q: use verify or passthrough", f.mode)
 	}
@@ -79,12 +80,45 @@ func (f *certsFlags) run(cmd *cobra.Command, g *globals, e env, name string, var
 	if err != nil {
 		return fmt.Errorf("query %s on %s: %w", name, g.db, err)
 	}
-	return table{columns: res.Columns, rows: res.Rows}.write(e.stdout, g.output)
+	t := table{columns: res.Columns, rows: res.Rows}
+	if err := t.write(e.stdout, g.output); err != nil {
+		return err
+	}
+	if footer != nil && g.output == "table" {
+		for _, line := range footer(t) {
+			fmt.Fprintln(e.stdout, line)
+		}
+	}
+	return nil
+}
+
+// leftBehindCohorts describes the rows of certs_left_behind by their ALB
+// failure reasons, one line per set of reasons, so that a partner whose
+// certificates all fail one way reads as one cohort.
+func leftBehindCohorts(t table) []string {
+	subject, serial, reasons := t.column("subject"), t.column("serial"), t.column("alb_failure_reasons")
+	if subject < 0 || serial < 0 || reasons < 0 || len(t.rows) == 0 {
+		return nil
+	}
+	byReasons := make(map[string][]analyze.Client)
+	var order []string
+	for _, row := range t.rows {
+		key := stringValue(row[reasons])
+		if _, ok := byReasons[key]; !ok {
+			order = append(order, key)
+		}
+		byReasons[key] = append(byReasons[key], analyze.Client{Subject: stringValue(row[subject]), Serial: stringValue(row[serial])})
+	}
+	lines := []string{""}
+	for _, key := range order {
+		lines = append(lines, fmt.Sprintf("Left behind with %s: %s.", key, analyze.DescribeCohort(byReasons[key])))
+	}
+	return lines
 }
 
 // newCertsListCommand returns a subcommand that runs one named query
 // without arguments.
-func newCertsListCommand(g *globals, e env, use, query, short, example string) *cobra.Command {
+func newCertsListCommand(g *globals, e env, use, query, short, example string, footer func(table) []string) *cobra.Command {
 	var f certsFlags
 	cmd := &cobra.Command{
 		Use:     use,
@@ -93,7 +127,7 @@ func newCertsListCommand(g *globals, e env, use, query, short, example string) *
 		Example: example,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.run(cmd, g, e, query, nil)
+			return f.run(cmd, g, e, query, nil, footer)
 		},
 	}
 	f.register(cmd)
@@ -120,7 +154,7 @@ IP. It prints the rows of the named query certs_client.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.run(cmd, g, e, "certs_client", map[string]any{"client": args[0]})
+			return f.run(cmd, g, e, "certs_client", map[string]any{"client": args[0]}, nil)
 		},
 	}
 	f.register(cmd)
@@ -145,7 +179,7 @@ negative days left. It prints the rows of the named query certs_expiring.`,
 			if err != nil || horizon <= 0 {
 				return newUsageError("--within 30d", "invalid --within %q: use a positive duration such as 30d or 72h", within)
 			}
-			return f.run(cmd, g, e, "certs_expiring", map[string]any{"within": fmt.Sprintf("%d seconds", int64(horizon.Seconds()))})
+			return f.run(cmd, g, e, "certs_expiring", map[string]any{"within": fmt.Sprintf("%d seconds", int64(horizon.Seconds()))}, nil)
 		},
 	}
 	f.register(cmd)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,12 @@ func TestCertsOnMissingIntermediate(t *testing.T) {
 		assert.Contains(t, row["subject"], `O=Fabrikam\, Inc.`)
 		assert.Equal(t, "Failed:ClientCertUntrusted", row["alb_failure_reasons"])
 	}
+
+	// The table names them as one cohort by their common subject suffix.
+	code, out, errOut := cutover(t, "certs", "left-behind", "--db", db)
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, fmt.Sprintf("Left behind with Failed:ClientCertUntrusted: %d clients with subjects ending \"", len(left)))
+	assert.Contains(t, out, `O=Fabrikam\, Inc.,C=DE".`)
 
 	// The first one's timeline, asked for by its serial in lower case with
 	// separators, has connections on both paths.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -18,6 +19,11 @@ import (
 type table struct {
 	columns []string
 	rows    [][]any
+}
+
+// column returns the index of the named column, or -1.
+func (t table) column(name string) int {
+	return slices.Index(t.columns, name)
 }
 
 // write prints t in the format --output chose.

@@ -86,40 +86,42 @@ func storedPredictions(t *testing.T, db string) int {
 	return int(rows[0]["n"].(float64))
 }
 
-// The simulator builds no CA certificates, only issuer DNs, so these tests
-// use generated CAs. An unrelated CA leaves every issuer outside the trust
-// store, and so every identity unknown.
-func TestPreflightUnrelatedCAUnknown(t *testing.T) {
+// An unrelated CA leaves every issuer outside the trust store. The sent
+// intermediates are not logged, so every identity is predicted as untrusted
+// on the assumption that its client sends none.
+func TestPreflightUnrelatedCARejectsOnAssumption(t *testing.T) {
 	db, _ := simulatedDB(t, "missing-intermediate", time.Hour, 10, true)
 	root, _ := newTestCA(t, pkix.Name{CommonName: "Unrelated Test Root", Organization: []string{"Nobody"}}, nil, nil)
 	bundle := writeBundle(t, root)
 
 	code, report := preflightJSON(t, db, "--trust-store-bundle", bundle)
-	assert.Equal(t, exitOK, code, "no identity is rejected")
+	assert.Equal(t, exitFail, code, "every identity is rejected")
 	require.NotEmpty(t, report.Predictions)
 	assert.Equal(t, 1, report.TrustStoreCAs)
 	assert.Positive(t, report.NLBConnections)
 
 	fabrikam := 0
 	for _, p := range report.Predictions {
-		assert.Equal(t, preflight.Unknown, p.Verdict, "%s serial %s: %s", p.Subject, p.Serial, p.Explanation)
-		assert.NotEmpty(t, p.Missing, "%s serial %s", p.Subject, p.Serial)
+		assert.Equal(t, preflight.Reject, p.Verdict, "%s serial %s: %s", p.Subject, p.Serial, p.Explanation)
+		assert.Equal(t, preflight.StatusUntrusted, p.Status, "%s serial %s", p.Subject, p.Serial)
+		assert.Equal(t, preflight.AssumeNoIntermediatesSent, p.Assumption, "%s serial %s", p.Subject, p.Serial)
 		assert.Positive(t, p.Connections, "%s serial %s", p.Subject, p.Serial)
 		if strings.HasSuffix(p.Subject, fabrikamSuffix) {
 			fabrikam++
 		}
 	}
-	assert.Positive(t, fabrikam, "the unknown identities include Fabrikam clients")
+	assert.Positive(t, fabrikam, "the rejected identities include Fabrikam clients")
 	assert.Equal(t, len(report.Predictions), storedPredictions(t, db), "one stored row per identity")
 
 	code, _, errOut := cutover(t, "preflight", "--db", db, "--trust-store-bundle", bundle)
-	require.Equal(t, exitOK, code, errOut)
+	require.Equal(t, exitFail, code, errOut)
 	assert.Equal(t, 2*len(report.Predictions), storedPredictions(t, db), "a second run adds its rows")
 }
 
 // An intermediate named like Fabrikam's issuing CA, without its root in the
 // bundle, does not chain to a trust-store root, so the ALB rejects its
-// clients as untrusted.
+// clients as untrusted whatever they send. The other clients' issuers are not
+// in the bundle, so they are rejected on an assumption.
 func TestPreflightFabrikamWithoutRootRejected(t *testing.T) {
 	db, _ := simulatedDB(t, "missing-intermediate", time.Hour, 10, true)
 	fabrikamRoot, fabrikamRootKey := newTestCA(t, pkix.Name{CommonName: "Fabrikam Test Root"}, nil, nil)
@@ -138,12 +140,13 @@ func TestPreflightFabrikamWithoutRootRejected(t *testing.T) {
 	rejected := 0
 	for _, p := range report.Predictions {
 		if p.Issuer == wantIssuer {
+			rejected++
 			assert.Equal(t, preflight.Reject, p.Verdict, "%s serial %s: %s", p.Subject, p.Serial, p.Explanation)
 			assert.Equal(t, preflight.StatusUntrusted, p.Status, "%s serial %s", p.Subject, p.Serial)
-		}
-		if p.Verdict == preflight.Reject {
-			rejected++
-			assert.True(t, strings.HasSuffix(p.Subject, fabrikamSuffix), "rejected %s is not a Fabrikam client", p.Subject)
+			assert.Empty(t, p.Assumption, "%s serial %s: the trust store decides", p.Subject, p.Serial)
+			assert.True(t, strings.HasSuffix(p.Subject, fabrikamSuffix), "%s is not a Fabrikam client", p.Subject)
+		} else {
+			assert.Equal(t, preflight.AssumeNoIntermediatesSent, p.Assumption, "%s serial %s: %s", p.Subject, p.Serial, p.Explanation)
 		}
 	}
 	assert.Positive(t, rejected, "Fabrikam clients are rejected")
