@@ -2,6 +2,9 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -33,6 +36,14 @@ several CAs sit behind DNS resolvers that pin them to one path for a TTL;
 request rates follow the day; failed handshakes are retried. The output is
 the same for the same flags, and the printed summary is the ground truth to
 compare an ingest with.
+
+Under DIR/trust-store/ it also writes the PEM files of the clients' PKI:
+alb-ca-bundle.pem and alb-crl-1.pem, alb-crl-2.pem, ... hold the ALB's trust
+store, and terminator-ca-bundle.pem the CA bundle of nginx on the
+terminators. The ALB bundle lacks the Fabrikam issuing CA and its
+intermediate CA, so Fabrikam clients, which do not send them, are untrusted
+there. The CA keys are new on each run, so these files differ between runs
+of the same flags although their subjects and revoked serials do not.
 
 --scenario NAME simulates a named fault scenario, such as an ALB trust store
 that lacks an intermediate CA, and prints its truth (whether the ALB path has
@@ -97,6 +108,12 @@ scenarios.`,
 			if err != nil {
 				return err
 			}
+			trustDir := filepath.Join(out, "trust-store")
+			crls, err := writeTrustStores(trustDir, &cfg)
+			if err != nil {
+				return err
+			}
+			g.log.Info("wrote trust stores", "dir", trustDir, "alb_crls", crls)
 			t := table{columns: []string{"measure", "value"}}
 			add := func(name string, v any) { t.rows = append(t.rows, []any{name, v}) }
 			if truth != nil {
@@ -145,6 +162,34 @@ scenarios.`,
 	cmd.Flags().StringVar(&scenario, "scenario", "", "named fault scenario to simulate, or list to list them")
 	cmd.Flags().BoolVar(&list, "list-scenarios", false, "list the named scenarios and their truth, and exit")
 	return cmd
+}
+
+// writeTrustStores builds the PKI of cfg's population and writes into dir
+// the ALB's CA bundle and CRLs and the terminators' CA bundle, as PEM. It
+// returns the number of ALB CRL files.
+func writeTrustStores(dir string, cfg *sim.Config) (int, error) {
+	pki, err := sim.NewPKI(cfg)
+	if err != nil {
+		return 0, fmt.Errorf("build the simulated PKI: %w", err)
+	}
+	files := map[string][]byte{
+		"alb-ca-bundle.pem":        pki.CABundle(cfg.ALBTrust),
+		"terminator-ca-bundle.pem": pki.CABundle(cfg.TerminatorTrust),
+	}
+	crls := pki.CRLs(cfg.ALBTrust)
+	for i, crl := range crls {
+		files[fmt.Sprintf("alb-crl-%d.pem", i+1)] = crl
+	}
+
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, fmt.Errorf("create trust store folder: %w", err)
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), content, 0o644); err != nil {
+			return 0, fmt.Errorf("write trust store file: %w", err)
+		}
+	}
+	return len(crls), nil
 }
 
 // scenarioTable returns the named scenarios and their truth, one per row.

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -48,6 +51,56 @@ func TestSimulateScenario(t *testing.T) {
 	entries, err := os.ReadDir(filepath.Join(out, "terminators"))
 	require.NoError(t, err)
 	assert.Len(t, entries, 3, "terminator folders")
+
+	// The scenario's ALB trust store lacks the Fabrikam issuing CA, which
+	// the terminators' bundle has, and the ALB checks CRLs.
+	const fabrikamIssuingCA = `CN=Fabrikam Issuing CA G2,OU=Trust Services,O=Fabrikam\, Inc.,C=DE`
+	trustDir := filepath.Join(out, "trust-store")
+	albCAs := readPEMCertificates(t, filepath.Join(trustDir, "alb-ca-bundle.pem"))
+	terminatorCAs := readPEMCertificates(t, filepath.Join(trustDir, "terminator-ca-bundle.pem"))
+	assert.NotContains(t, certificateSubjects(albCAs), fabrikamIssuingCA, "ALB bundle")
+	assert.Contains(t, certificateSubjects(terminatorCAs), fabrikamIssuingCA, "terminator bundle")
+	assert.Greater(t, len(terminatorCAs), len(albCAs), "terminator bundle size")
+
+	crlFiles, err := filepath.Glob(filepath.Join(trustDir, "alb-crl-*.pem"))
+	require.NoError(t, err)
+	assert.NotEmpty(t, crlFiles, "ALB CRL files")
+	for i := range crlFiles {
+		name := filepath.Join(trustDir, fmt.Sprintf("alb-crl-%d.pem", i+1))
+		content, err := os.ReadFile(name)
+		require.NoError(t, err)
+		block, _ := pem.Decode(content)
+		require.NotNil(t, block, "%s: no PEM block", name)
+		assert.Equal(t, "X509 CRL", block.Type, name)
+		_, err = x509.ParseRevocationList(block.Bytes)
+		assert.NoError(t, err, name)
+	}
+}
+
+// readPEMCertificates returns the certificates of a PEM file, and fails the
+// test when the file is missing, empty or holds a block that is not a
+// parsable certificate.
+func readPEMCertificates(t *testing.T, name string) []*x509.Certificate {
+	t.Helper()
+	content, err := os.ReadFile(name)
+	require.NoError(t, err)
+	var certs []*x509.Certificate
+	for block, rest := pem.Decode(content); block != nil; block, rest = pem.Decode(rest) {
+		require.Equal(t, "CERTIFICATE", block.Type, name)
+		cert, err := x509.ParseCertificate(block.Bytes)
+		require.NoError(t, err, name)
+		certs = append(certs, cert)
+	}
+	require.NotEmpty(t, certs, "%s: no certificate", name)
+	return certs
+}
+
+func certificateSubjects(certs []*x509.Certificate) []string {
+	subjects := make([]string, len(certs))
+	for i, cert := range certs {
+		subjects[i] = cert.Subject.String()
+	}
+	return subjects
 }
 
 func TestSimulateListScenarios(t *testing.T) {

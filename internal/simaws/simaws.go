@@ -1,8 +1,9 @@
 // Package simaws puts a simulated migration (package sim) into a loopback AWS
-// server (package loopback): the load balancers and target groups into
-// ELBv2, the logs into S3, the metrics into CloudWatch and the terminators'
-// log events into CloudWatch Logs. The demo and the end-to-end tests use it,
-// so they read the simulation the way a user reads AWS.
+// server (package loopback): the load balancers, target groups, and the
+// ALB's trust store and mutual TLS listener into ELBv2, the logs into S3,
+// the metrics into CloudWatch and the terminators' log events into
+// CloudWatch Logs. The demo and the end-to-end tests use it, so they read
+// the simulation the way a user reads AWS.
 package simaws
 
 import (
@@ -73,9 +74,7 @@ func (w *Writer) WriteLogEvent(_ context.Context, group, stream string, t time.T
 // groups in the server's ELBv2, with the names and IDs their metrics and
 // logs carry.
 func AddLoadBalancers(srv *loopback.Server, cfg *sim.Config) error {
-	arn := func(resource string) string {
-		return fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:%s", cfg.Region, cfg.AccountID, resource)
-	}
+	arn := func(resource string) string { return elbARN(cfg, resource) }
 	alb, err := srv.ELBv2.AddLoadBalancer(loopback.LoadBalancer{
 		Name: cfg.LoadBalancerName, ARN: arn("loadbalancer/" + cfg.ELB()), Type: "application",
 	})
@@ -101,4 +100,48 @@ func AddLoadBalancers(srv *loopback.Server, cfg *sim.Config) error {
 		return err
 	}
 	return nil
+}
+
+// elbARN returns the ARN of an Elastic Load Balancing resource of cfg's
+// account and region, such as "loadbalancer/app/<name>/<id>".
+func elbARN(cfg *sim.Config, resource string) string {
+	return fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:%s", cfg.Region, cfg.AccountID, resource)
+}
+
+// AddTrustStore registers the ALB's trust store in the server's ELBv2 and
+// an HTTPS listener on the ALB, at cfg.ListenerPort, that verifies client
+// certificates against it. The trust store is named
+// "<LoadBalancerName>-clients" and holds pki's CA bundle and CRLs for
+// cfg.ALBTrust. Call AddLoadBalancers first, because the listener needs
+// the ALB. AddTrustStore returns an error when the name is longer than the
+// 32 characters ELBv2 allows or is taken, or the ALB or port is missing or
+// taken. When only the listener fails, the trust store stays registered.
+func AddTrustStore(srv *loopback.Server, cfg *sim.Config, pki *sim.PKI) (loopback.TrustStore, loopback.Listener, error) {
+	var revocations []loopback.TrustStoreRevocation
+	for _, crl := range pki.CRLs(cfg.ALBTrust) {
+		revocations = append(revocations, loopback.TrustStoreRevocation{RevocationType: "CRL", Content: crl})
+	}
+	ts, err := srv.ELBv2.AddTrustStore(loopback.TrustStore{
+		Name:                 cfg.LoadBalancerName + "-clients",
+		CACertificatesBundle: pki.CABundle(cfg.ALBTrust),
+		Revocations:          revocations,
+	})
+	if err != nil {
+		return loopback.TrustStore{}, loopback.Listener{}, err
+	}
+
+	listener, err := srv.ELBv2.AddListener(loopback.Listener{
+		LoadBalancerARN: elbARN(cfg, "loadbalancer/"+cfg.ELB()),
+		Protocol:        "HTTPS",
+		Port:            int32(cfg.ListenerPort),
+		MutualAuthentication: &loopback.MutualAuthentication{
+			Mode:                          "verify",
+			TrustStoreARN:                 ts.ARN,
+			IgnoreClientCertificateExpiry: false,
+		},
+	})
+	if err != nil {
+		return loopback.TrustStore{}, loopback.Listener{}, err
+	}
+	return ts, listener, nil
 }
