@@ -87,26 +87,26 @@ type Identity struct {
 
 // Prediction is the predicted ALB verdict for one identity.
 type Prediction struct {
-	Subject string
-	Serial  string
-	Verdict Verdict
+	Subject string  `json:"subject"`
+	Serial  string  `json:"serial"`
+	Verdict Verdict `json:"verdict"`
 	// Status is the tls_verify_status that the ALB is expected to log:
 	// StatusSuccess for Accept, one of the Failed: values for Reject, and ""
 	// for Unknown.
-	Status string
+	Status string `json:"status"`
 	// Missing names the data that an Unknown prediction lacks.
-	Missing string
+	Missing string `json:"missing,omitempty"`
 	// ToLog is the log field or fact to add so that an Unknown prediction
 	// can be decided or the checks in Unchecked can be made.
-	ToLog string
+	ToLog string `json:"to_log,omitempty"`
 	// Unchecked lists the ALB checks that an Accept did not cover because
 	// the data was not logged.
-	Unchecked []string
+	Unchecked []string `json:"unchecked,omitempty"`
 	// Assumption is what a Reject rests on beyond the logged data, or ""
-	// when the data alone decides. ToLog then says how to confirm it.
-	Assumption string
+	// when the data alone decides. ToLog then describes how to confirm it.
+	Assumption string `json:"assumption,omitempty"`
 	// Explanation is a sentence or two on the reason for the verdict.
-	Explanation string
+	Explanation string `json:"explanation"`
 }
 
 // Predictor predicts ALB verdicts under one Config.
@@ -162,7 +162,7 @@ func reject(status, explanation string) Prediction {
 
 // untrustedUnlessChainSent is the prediction for a client whose issuer is
 // not a trust-store CA when the intermediates it sends were not logged. A
-// wrong Accept breaks a client, while a wrong Reject only asks for a check,
+// wrong Accept breaks a client, while a wrong Reject only calls for a check,
 // so the client is predicted as rejected, with the assumption named.
 func untrustedUnlessChainSent(issuer string) Prediction {
 	prediction := reject(StatusUntrusted, fmt.Sprintf(

@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,11 +19,9 @@ const preflightQuery = "preflight_identities"
 
 func newPreflightCommand(g *globals, e env) *cobra.Command {
 	var (
-		bundleFile   string
-		crlFiles     []string
-		ignoreExpiry bool
-		window       windowFlags
-		wait         time.Duration
+		source trustStoreFlags
+		window windowFlags
+		wait   time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "preflight",
@@ -36,13 +31,27 @@ accepts, rejects or cannot yet be judged for each client certificate
 identity (canonical subject and serial) that the NLB path's terminators
 logged in the window (--since or --from/--to, else the whole database).
 
-The prediction uses the trust store's CA bundle (--trust-store-bundle, PEM
-as CreateTrustStore takes it), its CRLs (--crl) and the listener's
+The prediction uses the trust store's CA bundle, its CRLs and the listener's
 IgnoreClientCertificateExpiry setting, and judges validity at the window's
-end, or now without one. Where the terminators logged the leaf certificate,
-the chain is verified. Otherwise the logged issuer DN, expiry and serial are
-judged, and a client that the data cannot decide is Unknown, with the field
-to log. Identities come from the named query preflight_identities.
+end, or now without one. Exactly one of these flags selects the trust store:
+
+  --trust-store-bundle  a PEM CA bundle, as CreateTrustStore takes it, from a
+                        local file or s3://bucket/key
+  --trust-store         an ALB trust store by name or ARN: ELBv2 returns its
+                        CA bundle and revocation files
+  --listener            an ALB listener by ARN, in mutual TLS verify mode:
+                        its trust store, as with --trust-store, and its
+                        IgnoreClientCertificateExpiry setting
+
+--crl adds CRLs from local files or S3, on top of the revocation files of
+a trust store that ELBv2 returns. --ignore-client-certificate-expiry sets the listener
+setting, and given with --listener it overrides the listener's value.
+AWS requests use the standard AWS configuration and --endpoint-url.
+
+Where the terminators logged the leaf certificate, the chain is verified.
+Otherwise the logged issuer DN, expiry and serial are judged, and a client
+that the data cannot decide is Unknown, with the field to log. Identities
+come from the named query preflight_identities.
 
 It prints the identities the ALB would reject, with the tls_verify_status
 it is expected to log, then the unknown ones, then a summary. --output json
@@ -50,29 +59,30 @@ lists every prediction. Each run's predictions are added to the table
 preflight_predictions under a new run_id, so the database is opened for
 writing.
 
-Exit codes: 0 when no identity would be rejected, 2 for an invalid command
-line or an unusable bundle or CRL file, and 3 when at least one identity
-would be rejected.`,
+Exit codes: 0 when no identity would be rejected, 1 when an AWS request
+fails or a trust store in ELBv2 is unusable, 2 for an invalid command line
+or an unusable bundle or CRL file or S3 object, and 3 when at least one
+identity would be rejected.`,
 		Example: `  cutover preflight --trust-store-bundle ca-bundle.pem --since 7d
-  cutover preflight --trust-store-bundle ca-bundle.pem --crl partner.crl --from 2026-12-01 --to 2026-12-04 --output json`,
+  cutover preflight --trust-store-bundle ca-bundle.pem --crl partner.crl --from 2026-12-01 --to 2026-12-04 --output json
+  cutover preflight --trust-store-bundle s3://pki-artifacts/alb/ca-bundle.pem --crl s3://pki-artifacts/alb/partner.crl
+  cutover preflight --trust-store partner-clients --since 7d
+  cutover preflight --listener arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/partner-api/50dc6c495c0c9188/f2f7dc8efc522ab2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			now := e.now().UTC()
-			if bundleFile == "" {
-				return newUsageError("cutover preflight --trust-store-bundle ca-bundle.pem", "--trust-store-bundle is missing: give the PEM CA bundle of the ALB's trust store")
-			}
-			trustStore, caCount, err := loadTrustStore(bundleFile)
-			if err != nil {
-				return err
-			}
-			crls, err := loadCRLs(crlFiles)
-			if err != nil {
+			if err := source.checkSource(); err != nil {
 				return err
 			}
 			w, err := window.window(now)
 			if err != nil {
 				return err
 			}
+			loaded, err := source.load(cmd.Context(), cmd, g)
+			if err != nil {
+				return err
+			}
+			trustStore, caCount, crls, ignoreExpiry := loaded.trustStore, loaded.caCount, loaded.crls, loaded.ignoreExpiry
 			at := now
 			if !w.To.IsZero() {
 				at = w.To
@@ -102,6 +112,7 @@ would be rejected.`,
 				EvaluatedAt:                   at,
 				WindowStart:                   w.From,
 				WindowEnd:                     w.To,
+				TrustStoreSource:              loaded.source,
 				TrustStoreCAs:                 caCount,
 				CRLs:                          len(crls),
 				IgnoreClientCertificateExpiry: ignoreExpiry,
@@ -120,6 +131,7 @@ would be rejected.`,
 					Connections: client.connections, Share: client.share,
 				})
 			}
+			report.Cohorts = preflightCohorts(report.Predictions)
 			report.RunID, err = db.InsertPreflightRun(cmd.Context(), run)
 			if err != nil {
 				return err
@@ -136,54 +148,9 @@ would be rejected.`,
 	}
 	window.register(cmd)
 	cmd.Flags().Lookup("since").Usage = "only the identities of the last DURATION before now, such as 2h, 90m or 7d (default: the whole database)"
-	cmd.Flags().StringVar(&bundleFile, "trust-store-bundle", "", "PEM file of the CA certificates in the ALB's trust store (required)")
-	cmd.Flags().StringArrayVar(&crlFiles, "crl", nil, "CRL file, PEM or DER, that the trust store holds; repeat for each CRL")
-	cmd.Flags().BoolVar(&ignoreExpiry, "ignore-client-certificate-expiry", false, "predict for a listener with IgnoreClientCertificateExpiry on, which accepts expired leaf certificates")
+	source.register(cmd)
 	cmd.Flags().DurationVar(&wait, "wait", 0, "maximum time to wait for another process to release the database, such as 30s")
 	return cmd
-}
-
-// loadTrustStore reads and parses a CA bundle. Any unusable part of the file
-// is a usage error that names the file and line, so that the trust store is
-// never predicted from part of a bundle.
-func loadTrustStore(path string) (*preflight.TrustStore, int, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, 0, &exitCodeError{code: exitUsage, err: fmt.Errorf("read --trust-store-bundle: %w", err)}
-	}
-	cas, problems := preflight.ParseBundle(data)
-	if len(problems) > 0 {
-		var lines []string
-		for _, p := range problems {
-			lines = append(lines, fmt.Sprintf("%s: %s", path, p))
-		}
-		return nil, 0, &exitCodeError{code: exitUsage,
-			err: fmt.Errorf("invalid trust store bundle, fix or remove these parts:\n  %s", strings.Join(lines, "\n  "))}
-	}
-	if len(cas) == 0 {
-		return nil, 0, &exitCodeError{code: exitUsage, err: fmt.Errorf("%s: the trust store bundle contains no CERTIFICATE block", path)}
-	}
-	trustStore, err := preflight.NewTrustStore(cas)
-	if err != nil {
-		return nil, 0, &exitCodeError{code: exitUsage, err: fmt.Errorf("%s: %w", path, err)}
-	}
-	return trustStore, len(cas), nil
-}
-
-func loadCRLs(paths []string) ([]*x509.RevocationList, error) {
-	var crls []*x509.RevocationList
-	for _, path := range paths {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, &exitCodeError{code: exitUsage, err: fmt.Errorf("read --crl: %w", err)}
-		}
-		crl, err := preflight.ParseCRL(data)
-		if err != nil {
-			return nil, &exitCodeError{code: exitUsage, err: fmt.Errorf("%s: %w", path, err)}
-		}
-		crls = append(crls, crl)
-	}
-	return crls, nil
 }
 
 // preflightIdentity is one row of the query preflight_identities.
@@ -247,23 +214,26 @@ func stringValue(v any) string {
 // preflightRow is one prediction with the identity's traffic.
 type preflightRow struct {
 	preflight.Prediction
-	Issuer      string  `json:"Issuer,omitempty"`
-	Connections int64   `json:"Connections"`
-	Share       float64 `json:"Share"`
+	Issuer      string  `json:"issuer,omitempty"`
+	Connections int64   `json:"connections"`
+	Share       float64 `json:"share"`
 }
 
 // preflightReport is the result of one run, as --output json prints it.
 type preflightReport struct {
-	RunID                         string
-	EvaluatedAt                   time.Time
-	WindowStart                   time.Time `json:",omitzero"`
-	WindowEnd                     time.Time `json:",omitzero"`
-	TrustStoreCAs                 int
-	CRLs                          int
-	IgnoreClientCertificateExpiry bool
-	NLBConnections                int64
-	NoCertificateConnections      int64
-	Predictions                   []preflightRow
+	RunID                         string    `json:"run_id"`
+	EvaluatedAt                   time.Time `json:"evaluated_at"`
+	WindowStart                   time.Time `json:"window_start,omitzero"`
+	WindowEnd                     time.Time `json:"window_end,omitzero"`
+	TrustStoreSource              string    `json:"trust_store_source"`
+	TrustStoreCAs                 int       `json:"trust_store_cas"`
+	CRLs                          int       `json:"crls"`
+	IgnoreClientCertificateExpiry bool      `json:"ignore_client_certificate_expiry"`
+	NLBConnections                int64     `json:"nlb_connections"`
+	NoCertificateConnections      int64     `json:"no_certificate_connections"`
+	// Cohorts groups the rejected predictions.
+	Cohorts     []preflightCohort `json:"cohorts"`
+	Predictions []preflightRow    `json:"predictions"`
 }
 
 // count returns the number of identities with the verdict.
@@ -307,16 +277,17 @@ func writePreflight(w io.Writer, format string, r preflightReport) error {
 		return t.write(w, "csv")
 	}
 
-	rejected := table{columns: []string{"subject", "serial", "status", "connections", "nlb_share", "explanation"}}
+	rejected := table{columns: []string{"subject", "serial", "status", "connections", "nlb_share"}}
 	unknown := table{columns: []string{"subject", "serial", "connections", "nlb_share", "missing", "to_log"}}
 	for _, p := range r.Predictions {
 		switch p.Verdict {
 		case preflight.Reject:
-			rejected.rows = append(rejected.rows, []any{p.Subject, p.Serial, p.Status, p.Connections, percent(p.Share), p.Explanation})
+			rejected.rows = append(rejected.rows, []any{p.Subject, p.Serial, p.Status, p.Connections, percent(p.Share)})
 		case preflight.Unknown:
 			unknown.rows = append(unknown.rows, []any{p.Subject, p.Serial, p.Connections, percent(p.Share), p.Missing, p.ToLog})
 		}
 	}
+	writePreflightCohorts(w, r.Cohorts)
 	if len(rejected.rows) > 0 {
 		fmt.Fprintf(w, "Rejected by the ALB (%d identities):\n", len(rejected.rows))
 		if err := rejected.write(w, "table"); err != nil {
@@ -341,8 +312,8 @@ func writePreflight(w io.Writer, format string, r preflightReport) error {
 		r.count(preflight.Reject), percent(r.share(preflight.Reject)),
 		r.count(preflight.Unknown), percent(r.share(preflight.Unknown)),
 		r.NoCertificateConnections, percent(noCertificateShare))
-	fmt.Fprintf(w, "Judged at %s against %d trust store CAs and %d CRLs; stored as run %s in preflight_predictions.\n",
-		r.EvaluatedAt.Format(time.RFC3339), r.TrustStoreCAs, r.CRLs, r.RunID)
+	fmt.Fprintf(w, "Judged at %s against %d trust store CAs and %d CRLs from %s; stored as run %s in preflight_predictions.\n",
+		r.EvaluatedAt.Format(time.RFC3339), r.TrustStoreCAs, r.CRLs, r.TrustStoreSource, r.RunID)
 	return nil
 }
 

@@ -171,7 +171,7 @@ func TestPreflightUsageErrors(t *testing.T) {
 		args   []string
 		stderr string
 	}{
-		{"missing bundle flag", []string{"preflight", "--db", db}, "--trust-store-bundle is missing"},
+		{"missing bundle flag", []string{"preflight", "--db", db}, "the trust store is missing"},
 		{"unreadable bundle", []string{"preflight", "--db", db, "--trust-store-bundle", filepath.Join(t.TempDir(), "none.pem")}, "none.pem"},
 		{"bad PEM block", []string{"preflight", "--db", db, "--trust-store-bundle", bad}, bad + ": line 2"},
 		{"unreadable CRL", []string{"preflight", "--db", db, "--trust-store-bundle", good, "--crl", "none.crl"}, "none.crl"},
