@@ -37,8 +37,9 @@ const (
 // Application Load Balancer", section on certificate requirements: RSA keys
 // of 2048 to 8192 bits, and ECDSA keys on secp256r1, secp384r1 or secp521r1.
 //
-// NOTE: These values come from a summary of that page. The page itself was
-// not reread for this package.
+// NOTE: The same page allows signatures with SHA-256, SHA-384 or SHA-512
+// over RSA or ECDSA, and RSASSA-PSS. Signature algorithms are not checked,
+// because AWS does not say which status the ALB logs for another one.
 const (
 	minRSAKeyBits = 2048
 	maxRSAKeyBits = 8192

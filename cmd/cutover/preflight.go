@@ -50,11 +50,15 @@ AWS requests use the standard AWS configuration and --endpoint-url.
 
 Where the terminators logged the leaf certificate, the chain is verified.
 Otherwise the logged issuer DN, expiry and serial are judged, and a client
-that the data cannot decide is Unknown, with the field to log. Identities
-come from the named query preflight_identities.
+that the data cannot decide is Unknown, with the field to log. A client
+whose issuer is not a CA of the trust store is predicted as
+Failed:ClientCertUntrusted on the assumption that it sends no intermediate
+certificates, because the logs do not show them; the output names the
+assumption. Identities come from the named query preflight_identities.
 
-It prints the identities the ALB would reject, with the tls_verify_status
-it is expected to log, then the unknown ones, then a summary. --output json
+It prints the rejected cohorts (identities that share a predicted
+tls_verify_status and, where the issuing CA decides it, an issuer), then
+the identities the ALB would reject, then the unknown ones, then a summary. --output json
 lists every prediction. Each run's predictions are added to the table
 preflight_predictions under a new run_id, so the database is opened for
 writing.
