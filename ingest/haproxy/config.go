@@ -16,6 +16,14 @@ const RecommendedLogFormat = HTTPSLogFormat + ` %Th %[ssl_c_used]/%[ssl_c_verify
 	`%{+Q,+E}[ssl_c_s_dn(,0,rfc2253)] %{+Q,+E}[ssl_c_i_dn(,0,rfc2253)] ` +
 	`%{+Q,+E}[var(txn.cutover_forwarded_for)] %{+Q,+E}[var(txn.cutover_user_agent)]`
 
+// RecommendedLogFormatWithCertificate is RecommendedLogFormat followed by the
+// client's leaf certificate: its DER encoding in base64, or - when the client
+// sent none. Reader reads lines with and without the certificate. The base64
+// text is 4/3 the size of the DER, so a 1.5 KB certificate adds 2 KB to the
+// line. HAProxy 2.6.12 cuts lines at 1024 bytes unless the frontend's log
+// line sets a larger len, such as "log stdout len 8192 format raw local0".
+const RecommendedLogFormatWithCertificate = RecommendedLogFormat + ` %[ssl_c_der,base64]`
+
 // RecommendedFrontendConfig is the configuration to add to each frontend
 // that terminates mutual TLS, in place of "option httpslog", before the
 // http-request rules that end a request, such as deny or return. A log-format
@@ -30,8 +38,8 @@ const RecommendedFrontendConfig = `    http-request set-var(txn.cutover_forwarde
 
 // httpFieldNames names the fields of an HTTP log line, in order, for
 // ParseError: the httpslog fields, then the fields that RecommendedLogFormat
-// adds. %hr and %hs are absent from lines of frontends that capture no
-// headers.
+// adds, then the certificate of RecommendedLogFormatWithCertificate. %hr and
+// %hs are absent from lines of frontends that capture no headers.
 var httpFieldNames = [...]string{
 	"%ci:%cp",
 	"%tr",
@@ -58,6 +66,7 @@ var httpFieldNames = [...]string{
 	"%{+Q,+E}[ssl_c_i_dn(,0,rfc2253)]",
 	"%{+Q,+E}[var(txn.cutover_forwarded_for)]",
 	"%{+Q,+E}[var(txn.cutover_user_agent)]",
+	"%[ssl_c_der,base64]",
 }
 
 // Numbers (1-indexed) of the HTTP log fields that the parser refers to.
@@ -87,6 +96,7 @@ const (
 	fieldIssuer
 	fieldForwardedFor
 	fieldUserAgent
+	fieldCertificate
 )
 
 // connErrorFieldNames names the fields of a connection error log line, in

@@ -11,8 +11,10 @@ import (
 // layouts exactly, field by field.
 func TestConfigLayouts(t *testing.T) {
 	assert.Equal(t, strings.Join(httpFieldNames[:fieldTLS], " "), strings.ReplaceAll(HTTPSLogFormat, "[%tr]", "%tr"))
-	assert.Equal(t, strings.Join(httpFieldNames[:], " "), strings.ReplaceAll(RecommendedLogFormat, "[%tr]", "%tr"))
+	assert.Equal(t, strings.Join(httpFieldNames[:fieldUserAgent], " "), strings.ReplaceAll(RecommendedLogFormat, "[%tr]", "%tr"))
+	assert.Equal(t, strings.Join(httpFieldNames[:], " "), strings.ReplaceAll(RecommendedLogFormatWithCertificate, "[%tr]", "%tr"))
 	assert.True(t, strings.HasPrefix(RecommendedLogFormat, HTTPSLogFormat+" "), "the recommended layout extends httpslog")
+	assert.True(t, strings.HasPrefix(RecommendedLogFormatWithCertificate, RecommendedLogFormat+" "), "the certificate layout extends the recommended one")
 }
 
 // TestConfigHTTPSLogFormat compares HTTPSLogFormat with default_https_log_format
@@ -29,7 +31,8 @@ func TestConfigFieldNumbers(t *testing.T) {
 	assert.Equal(t, "%{+Q}r", httpFieldNames[fieldRequest-1])
 	assert.Equal(t, "%[ssl_fc_sni]/%sslv/%sslc", httpFieldNames[fieldTLS-1])
 	assert.Equal(t, "%{+Q,+E}[var(txn.cutover_user_agent)]", httpFieldNames[fieldUserAgent-1])
-	assert.Len(t, httpFieldNames, fieldUserAgent)
+	assert.Equal(t, "%[ssl_c_der,base64]", httpFieldNames[fieldCertificate-1])
+	assert.Len(t, httpFieldNames, fieldCertificate)
 }
 
 // TestConfigFrontendSetsVariables checks that the frontend configuration sets

@@ -10,7 +10,10 @@
 // RecommendedFrontendConfig), which adds the handshake time, the client
 // certificate and two request headers at the end. It
 // distinguishes them by what follows %[ssl_fc_sni]/%sslv/%sslc: nothing in
-// the httpslog layout, all the added fields in the recommended one. Lines of
+// the httpslog layout, all the added fields in the recommended one. A
+// recommended line may end with one more field, the client's leaf
+// certificate (RecommendedLogFormatWithCertificate), so a single field after
+// the user agent is read as the certificate. Lines of
 // "option httplog", which lack the TLS fields, and other custom formats are
 // rejected. HTTP log lines become records of Kind request.
 //
@@ -38,6 +41,10 @@
 //	ssl_c_i_dn(,0,rfc2253)         IssuerRaw, Issuer
 //	var(txn.cutover_forwarded_for) ForwardedFor
 //	var(txn.cutover_user_agent)    UserAgent
+//
+// and, when the line has it:
+//
+//	%[ssl_c_der,base64]            CertPEM, the DER decoded and written as PEM
 //
 // The other fields are checked for their shape but not kept. An unquoted
 // value of "-" and a quoted value of "" are NULL: HAProxy writes them for a
@@ -121,11 +128,14 @@
 // quote (elblog.ErrQuote, elblog.ErrBareQuote), or that has a field of the
 // wrong shape (elblog.ErrSyntax): a client that is not an IP address and
 // port, a date that does not exist, timers, counts or codes that are not
-// numbers, or text after the last field of the recommended layout.
+// numbers, or text after the certificate field.
 // ParseError.Field counts the fields of the layout from 1, with %hr as 13 and
 // %hs as 14 whether the line has them or not, and ParseError.Name is the
 // field's log-format spelling. A subject, issuer or serial number that package
 // identity cannot read keeps its raw value and leaves the canonical one NULL,
-// and an ssl_c_notafter of another shape leaves CertNotAfter NULL, without
-// rejecting the line.
+// an ssl_c_notafter of another shape leaves CertNotAfter NULL, and an
+// ssl_c_der,base64 that is not base64 of one whole DER SEQUENCE leaves
+// CertPEM NULL, without rejecting the line. HAProxy 2.6.12 cuts a line at the
+// len of its log target, 1024 bytes unless set, which cuts the certificate
+// short and so leaves CertPEM NULL.
 package haproxy

@@ -2,6 +2,9 @@ package haproxy
 
 import (
 	"database/sql"
+	"encoding/asn1"
+	"encoding/base64"
+	"encoding/pem"
 	"math"
 	"net/netip"
 	"strings"
@@ -359,4 +362,27 @@ func canonicalSerial(raw sql.NullString) sql.NullString {
 		return sql.NullString{}
 	}
 	return sql.NullString{String: serial, Valid: true}
+}
+
+// decodeCertificate returns the PEM form of %[ssl_c_der,base64], the client's
+// leaf certificate as base64 of its DER encoding. The result is not Valid for
+// "-", which HAProxy writes when the client sent no certificate. Nor is it
+// for a value that is not standard base64 of one whole ASN.1 SEQUENCE, such
+// as one that HAProxy cut at the log line's len. Only that outer SEQUENCE is
+// checked, not the certificate inside.
+func decodeCertificate(v string) sql.NullString {
+	if elblog.IsNull(v) {
+		return sql.NullString{}
+	}
+	der, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return sql.NullString{}
+	}
+	var outer asn1.RawValue
+	rest, err := asn1.Unmarshal(der, &outer)
+	if err != nil || len(rest) != 0 || outer.Class != asn1.ClassUniversal || outer.Tag != asn1.TagSequence || !outer.IsCompound {
+		return sql.NullString{}
+	}
+	block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	return sql.NullString{String: string(block), Valid: true}
 }

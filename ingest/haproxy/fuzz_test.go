@@ -1,6 +1,7 @@
 package haproxy
 
 import (
+	"encoding/pem"
 	"errors"
 	"io"
 	"os"
@@ -33,9 +34,11 @@ func FuzzRead(f *testing.F) {
 	f.Add(`<134>1 - - - - - [a b="\]"] 1.2.3.4:5 [01/Jan/2026:00:00:00.000] f/b: x`)
 	f.Add(`::1:1 [29/Feb/2028:23:59:60.999] f~ b/s -1/-1/-1/-1/+0 -1 +0 - - ---- 0/0/0/0/+0 0/0 {a} {} "" -/-/-/-/- -/-/- -1 -/- - - "" "\\" "\"" ""`)
 	f.Add("Dec  3 14:00:01 h t: 1.2.3.4:5 [03/Dec/2026:14:00:01.123] f b/s 0/0/0/0/0 200 0 - - ---- 0/0/0/0/0 0/0 \"\xdd\" 0/0/0/0/0 a/b/c")
+	// Certificate fields: the shortest DER SEQUENCE, one of another type, base64 that does not decode, and "-".
+	f.Add(recommendedLine + " MAA=\n" + recommendedLine + " AgEF\n" + recommendedLine + " MIIB*\n" + recommendedLine + " - x")
 	for _, path := range []string{
 		"testdata/httpslog.log", "testdata/recommended.log", "testdata/connection_errors.log",
-		"testdata/with_errors.log", "testdata/haproxy-2.6.12.log",
+		"testdata/with_errors.log", "testdata/haproxy-2.6.12.log", "testdata/haproxy-2.6.12-certificate.log",
 	} {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -107,6 +110,12 @@ func checkRecord(t *testing.T, rec *terminator.Record, lineNumber int) {
 	}
 	if rec.Kind == terminator.KindHandshake && rec.Outcome == "" {
 		t.Fatalf("line %d: connection error without an outcome", lineNumber)
+	}
+	if rec.CertPEM.Valid {
+		block, rest := pem.Decode([]byte(rec.CertPEM.String))
+		if block == nil || block.Type != "CERTIFICATE" || len(rest) != 0 {
+			t.Fatalf("line %d: CertPEM is not one PEM certificate: %q", lineNumber, rec.CertPEM.String)
+		}
 	}
 }
 

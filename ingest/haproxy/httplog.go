@@ -250,7 +250,8 @@ func parseTLSErrors(field string) (tlsErrors, bool) {
 }
 
 // parseRecommended reads the fields that RecommendedLogFormat adds after the
-// httpslog layout.
+// httpslog layout, and the certificate of RecommendedLogFormatWithCertificate
+// when the line has it.
 func (r *Reader) parseRecommended(s *fieldScanner, rec *terminator.Record, tls *tlsErrors) error {
 	names := httpFieldNames[:]
 
@@ -312,8 +313,12 @@ func (r *Reader) parseRecommended(s *fieldScanner, rec *terminator.Record, tls *
 		quoted[n] = unescapeE(v)
 	}
 	if !s.atEnd() {
+		v, _ := s.bare()
+		rec.CertPEM = decodeCertificate(v)
+	}
+	if !s.atEnd() {
 		return &elblog.ParseError{Line: r.lines.Line(), Err: fmt.Errorf(
-			"%w: text after the last field of RecommendedLogFormat: %s", elblog.ErrSyntax, elblog.Quote(s.rest()))}
+			"%w: text after the last field of RecommendedLogFormatWithCertificate: %s", elblog.ErrSyntax, elblog.Quote(s.rest()))}
 	}
 
 	rec.SubjectRaw = nullQuoted(quoted[fieldSubject])

@@ -4,9 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"database/sql"
+	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"io"
+	"math/big"
 	"os"
 	"strings"
 	"testing"
@@ -379,6 +387,72 @@ func TestReadRecommendedFields(t *testing.T) {
 			assert.Equal(t, modified(recommendedRecord, tt.change), rec)
 		})
 	}
+}
+
+// newCertificateDER returns the DER of a self-signed client certificate with
+// the subject and serial number of certificateFields.
+func newCertificateDER(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	serial, ok := new(big.Int).SetString("4C1A7E0093B2F5D8", 16)
+	require.True(t, ok)
+	template := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: "payments-client.example.org", Organization: []string{"Example Payments"}, Country: []string{"US"}},
+		NotBefore:    utc("2026-01-04T08:00:00Z"),
+		NotAfter:     utc("2027-01-04T08:00:00Z"),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, template, template, key.Public(), key)
+	require.NoError(t, err)
+	return der
+}
+
+func TestReadCertificate(t *testing.T) {
+	der := newCertificateDER(t)
+	encoded := base64.StdEncoding.EncodeToString(der)
+	wantPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	sequenceWithTrailingByte := base64.StdEncoding.EncodeToString(append(append([]byte{}, der...), 0))
+
+	tests := []struct {
+		name  string
+		value string
+		want  sql.NullString
+	}{
+		{name: "certificate", value: encoded, want: str(wantPEM)},
+		{name: "no certificate", value: "-"},
+		{name: "not base64", value: "MIIB*not-base64*"},
+		{name: "cut at a multiple of four", value: encoded[:len(encoded)/8*4]},
+		{name: "cut inside a group of four", value: encoded[:len(encoded)-3]},
+		{name: "base64 of another ASN.1 type", value: base64.StdEncoding.EncodeToString([]byte{0x02, 0x01, 0x05})},
+		{name: "text after the DER", value: sequenceWithTrailingByte},
+		{name: "base64 of nothing", value: "===="},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, err := readOne(t, recommendedLine+" "+tt.value, Options{})
+			require.NoError(t, err)
+			assert.Equal(t, modified(recommendedRecord, func(r *terminator.Record) { r.CertPEM = tt.want }), rec)
+		})
+	}
+}
+
+func TestReadCertificateDecodesToLeaf(t *testing.T) {
+	der := newCertificateDER(t)
+	rec, err := readOne(t, recommendedLine+" "+base64.StdEncoding.EncodeToString(der), Options{})
+	require.NoError(t, err)
+
+	block, rest := pem.Decode([]byte(rec.CertPEM.String))
+	require.NotNil(t, block)
+	assert.Empty(t, rest)
+	assert.Equal(t, "CERTIFICATE", block.Type)
+	leaf, err := x509.ParseCertificate(block.Bytes)
+	require.NoError(t, err)
+	assert.Equal(t, rec.Subject.String, leaf.Subject.String())
+	assert.Equal(t, rec.CertNotAfter.Time, leaf.NotAfter)
+	assert.Equal(t, rec.Serial.String, strings.ToUpper(leaf.SerialNumber.Text(16)))
 }
 
 // connErrorLine is a connection error log line of a client whose certificate
@@ -803,10 +877,10 @@ func TestReadInvalidLine(t *testing.T) {
 			sentinel:  elblog.ErrFieldCount,
 		},
 		{
-			name:     "text after the last field",
-			line:     recommendedLine + " 7f3a",
+			name:     "text after the certificate",
+			line:     recommendedLine + " - 7f3a",
 			sentinel: elblog.ErrSyntax,
-			message:  `line 1: invalid value: text after the last field of RecommendedLogFormat: "7f3a"`,
+			message:  `line 1: invalid value: text after the last field of RecommendedLogFormatWithCertificate: "7f3a"`,
 		},
 		{
 			name:      "connection error without message",
