@@ -2,12 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/rand"
-	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -21,49 +17,35 @@ import (
 	"github.com/cutover-dev/cutover/analyze/preflight"
 	"github.com/cutover-dev/cutover/ingest"
 	"github.com/cutover-dev/cutover/internal/loopback"
+	"github.com/cutover-dev/cutover/internal/testutil/testpki"
 )
 
 // fabrikamPKI is a generated Fabrikam root and an issuing CA whose subject
 // is the simulator's Fabrikam issuer DN, so the simulated Fabrikam clients
 // chain to the root.
 type fabrikamPKI struct {
-	root, issuing *x509.Certificate
-	issuingKey    *ecdsa.PrivateKey
+	root, issuing testpki.CA
 	bundle        []byte
 }
 
 func newFabrikamPKI(t *testing.T) fabrikamPKI {
 	t.Helper()
-	root, rootKey := newTestCA(t, pkix.Name{CommonName: "Fabrikam Test Root", Organization: []string{"Fabrikam, Inc."}}, nil, nil)
-	issuing, issuingKey := newTestCA(t, pkix.Name{
-		CommonName:         "Fabrikam Issuing CA G2",
-		OrganizationalUnit: []string{"Trust Services"},
-		Organization:       []string{"Fabrikam, Inc."},
-		Country:            []string{"DE"},
-	}, root, rootKey)
-	bundle, err := os.ReadFile(writeBundle(t, root, issuing))
-	require.NoError(t, err)
-	return fabrikamPKI{root: root, issuing: issuing, issuingKey: issuingKey, bundle: bundle}
+	root := testpki.NewCA(t, pkix.Name{CommonName: "Fabrikam Test Root", Organization: []string{"Fabrikam, Inc."}}, nil)
+	issuing := testpki.NewCA(t, fabrikamIssuingSubject, &root)
+	return fabrikamPKI{root: root, issuing: issuing, bundle: testpki.Bundle(root, issuing)}
 }
 
 // revoke returns a PEM CRL of the issuing CA that revokes the serials,
 // given in hex as the predictions carry them.
 func (p fabrikamPKI) revoke(t *testing.T, serials ...string) []byte {
 	t.Helper()
-	var entries []x509.RevocationListEntry
+	var numbers []*big.Int
 	for _, serial := range serials {
 		n, ok := new(big.Int).SetString(serial, 16)
 		require.True(t, ok, "serial %q is not hex", serial)
-		entries = append(entries, x509.RevocationListEntry{SerialNumber: n, RevocationTime: now.Add(-48 * time.Hour)})
+		numbers = append(numbers, n)
 	}
-	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
-		Number:                    big.NewInt(1),
-		ThisUpdate:                now.Add(-24 * time.Hour),
-		NextUpdate:                now.Add(7 * 24 * time.Hour),
-		RevokedCertificateEntries: entries,
-	}, p.issuing, p.issuingKey)
-	require.NoError(t, err)
-	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
+	return testpki.EncodeCRLPEM(testpki.NewCRLBigSerials(t, p.issuing, numbers...))
 }
 
 // acceptedFabrikamSerial runs preflight on a local copy of the bundle and

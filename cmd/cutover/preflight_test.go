@@ -1,14 +1,8 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +14,7 @@ import (
 
 	"github.com/cutover-dev/cutover/analyze/preflight"
 	"github.com/cutover-dev/cutover/ingest/identity"
+	"github.com/cutover-dev/cutover/internal/testutil/testpki"
 )
 
 // fabrikamSuffix ends the canonical subject of every Fabrikam client of the
@@ -30,41 +25,21 @@ const fabrikamSuffix = `O=Fabrikam\, Inc.,C=DE`
 // whose intermediates the missing-intermediate scenario's ALB lacks.
 const fabrikamIssuingCA = `CN=Fabrikam Issuing CA G2,OU=Trust Services,O=Fabrikam\, Inc.,C=DE`
 
-// newTestCA returns a CA certificate with the subject, signed by parent and
-// parentKey, or self-signed when parent is nil.
-func newTestCA(t *testing.T, subject pkix.Name, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	template := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               subject,
-		NotBefore:             time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
-		NotAfter:              time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	signer, signerKey := template, key
-	if parent != nil {
-		signer, signerKey = parent, parentKey
-	}
-	der, err := x509.CreateCertificate(rand.Reader, template, signer, &key.PublicKey, signerKey)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	return cert, key
+// fabrikamIssuingSubject is fabrikamIssuingCA as a pkix.Name, for generated
+// CAs that take the place of the simulator's Fabrikam issuing CA.
+var fabrikamIssuingSubject = pkix.Name{
+	CommonName:         "Fabrikam Issuing CA G2",
+	OrganizationalUnit: []string{"Trust Services"},
+	Organization:       []string{"Fabrikam, Inc."},
+	Country:            []string{"DE"},
 }
 
-// writeBundle writes the certificates as a PEM bundle and returns its path.
-func writeBundle(t *testing.T, certs ...*x509.Certificate) string {
+// writeBundle writes the CA certificates as a PEM bundle and returns its
+// path.
+func writeBundle(t *testing.T, cas ...testpki.CA) string {
 	t.Helper()
-	var text []byte
-	for _, cert := range certs {
-		text = append(text, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})...)
-	}
 	path := filepath.Join(t.TempDir(), "bundle.pem")
-	require.NoError(t, os.WriteFile(path, text, 0o644))
+	require.NoError(t, os.WriteFile(path, testpki.Bundle(cas...), 0o644))
 	return path
 }
 
@@ -91,7 +66,7 @@ func storedPredictions(t *testing.T, db string) int {
 // on the assumption that its client sends none.
 func TestPreflightUnrelatedCARejectsOnAssumption(t *testing.T) {
 	db, _ := simulatedDB(t, "missing-intermediate", time.Hour, 10, true)
-	root, _ := newTestCA(t, pkix.Name{CommonName: "Unrelated Test Root", Organization: []string{"Nobody"}}, nil, nil)
+	root := testpki.NewCA(t, pkix.Name{CommonName: "Unrelated Test Root", Organization: []string{"Nobody"}}, nil)
 	bundle := writeBundle(t, root)
 
 	code, report := preflightJSON(t, db, "--trust-store-bundle", bundle)
@@ -124,13 +99,8 @@ func TestPreflightUnrelatedCARejectsOnAssumption(t *testing.T) {
 // in the bundle, so they are rejected on an assumption.
 func TestPreflightFabrikamWithoutRootRejected(t *testing.T) {
 	db, _ := simulatedDB(t, "missing-intermediate", time.Hour, 10, true)
-	fabrikamRoot, fabrikamRootKey := newTestCA(t, pkix.Name{CommonName: "Fabrikam Test Root"}, nil, nil)
-	issuing, _ := newTestCA(t, pkix.Name{
-		CommonName:         "Fabrikam Issuing CA G2",
-		OrganizationalUnit: []string{"Trust Services"},
-		Organization:       []string{"Fabrikam, Inc."},
-		Country:            []string{"DE"},
-	}, fabrikamRoot, fabrikamRootKey)
+	fabrikamRoot := testpki.NewCA(t, pkix.Name{CommonName: "Fabrikam Test Root"}, nil)
+	issuing := testpki.NewCA(t, fabrikamIssuingSubject, &fabrikamRoot)
 	bundle := writeBundle(t, issuing)
 
 	code, report := preflightJSON(t, db, "--trust-store-bundle", bundle)
@@ -163,7 +133,7 @@ func TestPreflightUsageErrors(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "cutover.duckdb")
 	bad := filepath.Join(t.TempDir(), "bad.pem")
 	require.NoError(t, os.WriteFile(bad, []byte("# partner CAs\n-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"), 0o644))
-	root, _ := newTestCA(t, pkix.Name{CommonName: "Usage Test Root"}, nil, nil)
+	root := testpki.NewCA(t, pkix.Name{CommonName: "Usage Test Root"}, nil)
 	good := writeBundle(t, root)
 
 	cases := []struct {

@@ -3,19 +3,12 @@ package truststore
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -25,6 +18,7 @@ import (
 
 	"github.com/cutover-dev/cutover/ingest"
 	"github.com/cutover-dev/cutover/internal/loopback"
+	"github.com/cutover-dev/cutover/internal/testutil/testpki"
 )
 
 // awsClients are SDK clients and the download client, all pointed at one
@@ -60,61 +54,14 @@ func startLoopback(t *testing.T) awsClients {
 	}
 }
 
-// testCA is a self-signed CA certificate in PEM form and its key.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  []byte
-}
-
-func newTestCA(t *testing.T, commonName string) testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	template := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: commonName, Organization: []string{"Truststore Test"}},
-		NotBefore:             time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
-		NotAfter:              time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	return testCA{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-}
-
-// newTestCRL returns a DER CRL signed by ca that revokes the serials.
-func newTestCRL(t *testing.T, ca testCA, serials ...int64) []byte {
-	t.Helper()
-	var entries []x509.RevocationListEntry
-	for _, serial := range serials {
-		entries = append(entries, x509.RevocationListEntry{
-			SerialNumber:   big.NewInt(serial),
-			RevocationTime: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
-		})
-	}
-	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
-		Number:                    big.NewInt(serials[0]),
-		ThisUpdate:                time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
-		NextUpdate:                time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC),
-		RevokedCertificateEntries: entries,
-	}, ca.cert, ca.key)
-	require.NoError(t, err)
-	return der
-}
-
 func TestFetchTrustStore(t *testing.T) {
 	cloud := startLoopback(t)
-	root := newTestCA(t, "Partner Root CA")
-	issuing := newTestCA(t, "Partner Issuing CA")
-	bundle := append(bytes.Clone(root.pem), issuing.pem...)
-	crlDER := newTestCRL(t, root, 0x1001, 0x1002)
-	crlPEM := pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: newTestCRL(t, issuing, 0x2001)})
-	thirdCRL := newTestCRL(t, issuing, 0x2002)
+	root := testpki.NewCA(t, pkix.Name{CommonName: "Partner Root CA"}, nil)
+	issuing := testpki.NewCA(t, pkix.Name{CommonName: "Partner Issuing CA"}, nil)
+	bundle := testpki.Bundle(root, issuing)
+	crlDER := testpki.NewCRL(t, root, 0x1001, 0x1002)
+	crlPEM := testpki.EncodeCRLPEM(testpki.NewCRL(t, issuing, 0x2001))
+	thirdCRL := testpki.NewCRL(t, issuing, 0x2002)
 
 	partners, err := cloud.server.ELBv2.AddTrustStore(loopback.TrustStore{
 		Name:                 "partners",
@@ -126,7 +73,7 @@ func TestFetchTrustStore(t *testing.T) {
 		},
 	})
 	require.NoError(t, err)
-	empty, err := cloud.server.ELBv2.AddTrustStore(loopback.TrustStore{Name: "no-crls", CACertificatesBundle: issuing.pem, Status: "CREATING"})
+	empty, err := cloud.server.ELBv2.AddTrustStore(loopback.TrustStore{Name: "no-crls", CACertificatesBundle: issuing.PEM(), Status: "CREATING"})
 	require.NoError(t, err)
 
 	cases := []struct {
@@ -228,7 +175,8 @@ func addListener(t *testing.T, srv *loopback.Server, name string, port int32, mt
 	t.Helper()
 	lb, err := srv.ELBv2.AddLoadBalancer(loopback.LoadBalancer{Name: name})
 	require.NoError(t, err)
-	ts, err := srv.ELBv2.AddTrustStore(loopback.TrustStore{Name: name + "-clients", CACertificatesBundle: newTestCA(t, name+" Root CA").pem})
+	ca := testpki.NewCA(t, pkix.Name{CommonName: name + " Root CA"}, nil)
+	ts, err := srv.ELBv2.AddTrustStore(loopback.TrustStore{Name: name + "-clients", CACertificatesBundle: ca.PEM()})
 	require.NoError(t, err)
 	if mtls != nil && mtls.Mode == "verify" && mtls.TrustStoreARN == "" {
 		mtls.TrustStoreARN = ts.ARN
@@ -299,7 +247,7 @@ func TestDescribeMutualAuthenticationErrors(t *testing.T) {
 func TestFetchS3Object(t *testing.T) {
 	cloud := startLoopback(t)
 	require.NoError(t, cloud.server.CreateBucket("pki"))
-	bundle := newTestCA(t, "S3 Root CA").pem
+	bundle := testpki.NewCA(t, pkix.Name{CommonName: "S3 Root CA"}, nil).PEM()
 	_, err := cloud.s3.PutObject(context.Background(), &s3.PutObjectInput{
 		Bucket: aws.String("pki"), Key: aws.String("alb/ca-bundle.pem"), Body: bytes.NewReader(bundle),
 	})
@@ -351,7 +299,8 @@ func (c httpStatusClient) Do(req *http.Request) (*http.Response, error) {
 
 func TestFetchTrustStoreDownloadFails(t *testing.T) {
 	cloud := startLoopback(t)
-	ts, err := cloud.server.ELBv2.AddTrustStore(loopback.TrustStore{Name: "partners", CACertificatesBundle: newTestCA(t, "Partner Root CA").pem})
+	ca := testpki.NewCA(t, pkix.Name{CommonName: "Partner Root CA"}, nil)
+	ts, err := cloud.server.ELBv2.AddTrustStore(loopback.TrustStore{Name: "partners", CACertificatesBundle: ca.PEM()})
 	require.NoError(t, err)
 
 	_, err = FetchTrustStore(context.Background(), cloud.elbv2, httpStatusClient(http.StatusServiceUnavailable), "partners")

@@ -2,6 +2,7 @@ package loopback
 
 import (
 	"context"
+	"crypto/x509/pkix"
 	"errors"
 	"strings"
 	"testing"
@@ -12,6 +13,8 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cutover-dev/cutover/internal/testutil/testpki"
 )
 
 // seedMutualTLSListener adds a load balancer, a trust store and an HTTPS
@@ -21,7 +24,8 @@ func seedMutualTLSListener(t *testing.T, state *ELBv2) (LoadBalancer, TrustStore
 	t.Helper()
 	lb, err := state.AddLoadBalancer(LoadBalancer{Name: "edge-alb"})
 	require.NoError(t, err)
-	ts, err := state.AddTrustStore(TrustStore{Name: "clients", CACertificatesBundle: newTestCA(t, "Root CA").pem})
+	ca := testpki.NewCA(t, pkix.Name{CommonName: "Root CA"}, nil)
+	ts, err := state.AddTrustStore(TrustStore{Name: "clients", CACertificatesBundle: ca.PEM()})
 	require.NoError(t, err)
 	listener, err := state.AddListener(Listener{
 		LoadBalancerARN: lb.ARN,

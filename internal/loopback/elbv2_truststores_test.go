@@ -2,20 +2,15 @@ package loopback
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -24,51 +19,9 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cutover-dev/cutover/internal/testutil/testpki"
 )
-
-// testCA is a self-signed CA certificate and its key.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  []byte
-}
-
-func newTestCA(t *testing.T, commonName string) testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	template := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: commonName},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	return testCA{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-}
-
-// newTestCRL returns a DER CRL signed by ca that revokes the serial numbers.
-func newTestCRL(t *testing.T, ca testCA, serials ...int64) []byte {
-	t.Helper()
-	var entries []x509.RevocationListEntry
-	for _, serial := range serials {
-		entries = append(entries, x509.RevocationListEntry{SerialNumber: big.NewInt(serial), RevocationTime: time.Now().Add(-time.Minute)})
-	}
-	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
-		Number:                    big.NewInt(1),
-		ThisUpdate:                time.Now().Add(-time.Hour),
-		NextUpdate:                time.Now().Add(24 * time.Hour),
-		RevokedCertificateEntries: entries,
-	}, ca.cert, ca.key)
-	require.NoError(t, err)
-	return der
-}
 
 // download fetches a Location from the loopback server. It fails the test
 // for any other host, so a wrong Location cannot send a request elsewhere.
@@ -86,22 +39,22 @@ func download(t *testing.T, location string) []byte {
 
 func TestDescribeTrustStoresByNameAndARN(t *testing.T) {
 	state := NewELBv2(testRegion, testAccountID)
-	rootCA := newTestCA(t, "Root CA")
-	issuingCA := newTestCA(t, "Issuing CA")
-	bundle := append(append([]byte(nil), rootCA.pem...), issuingCA.pem...)
-	crlPEM := pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: newTestCRL(t, rootCA, 10, 11)})
+	rootCA := testpki.NewCA(t, pkix.Name{CommonName: "Root CA"}, nil)
+	issuingCA := testpki.NewCA(t, pkix.Name{CommonName: "Issuing CA"}, nil)
+	bundle := testpki.Bundle(rootCA, issuingCA)
+	crlPEM := testpki.EncodeCRLPEM(testpki.NewCRL(t, rootCA, 10, 11))
 	clients, err := state.AddTrustStore(TrustStore{
 		Name:                 "clients",
 		CACertificatesBundle: bundle,
 		Revocations: []TrustStoreRevocation{
-			{Content: newTestCRL(t, rootCA, 7)},
+			{Content: testpki.NewCRL(t, rootCA, 7)},
 			{Content: crlPEM},
 		},
 	})
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(clients.ARN, "arn:aws:elasticloadbalancing:eu-west-1:123456789012:truststore/clients/"), clients.ARN)
 	assert.Equal(t, []int64{1, 2}, []int64{clients.Revocations[0].RevocationID, clients.Revocations[1].RevocationID})
-	partners, err := state.AddTrustStore(TrustStore{Name: "partners", CACertificatesBundle: issuingCA.pem, Status: "CREATING"})
+	partners, err := state.AddTrustStore(TrustStore{Name: "partners", CACertificatesBundle: issuingCA.PEM(), Status: "CREATING"})
 	require.NoError(t, err)
 	client, _ := startELBv2(t, state)
 	ctx := context.Background()
@@ -132,7 +85,8 @@ func TestDescribeTrustStoresByNameAndARN(t *testing.T) {
 
 func TestDescribeTrustStoresNotFound(t *testing.T) {
 	state := NewELBv2(testRegion, testAccountID)
-	_, err := state.AddTrustStore(TrustStore{Name: "clients", CACertificatesBundle: newTestCA(t, "Root CA").pem})
+	ca := testpki.NewCA(t, pkix.Name{CommonName: "Root CA"}, nil)
+	_, err := state.AddTrustStore(TrustStore{Name: "clients", CACertificatesBundle: ca.PEM()})
 	require.NoError(t, err)
 	client, requests := startELBv2(t, state)
 	ctx := context.Background()
@@ -152,9 +106,9 @@ func TestDescribeTrustStoresNotFound(t *testing.T) {
 
 func TestDescribeTrustStoresPaginator(t *testing.T) {
 	state := NewELBv2(testRegion, testAccountID)
-	ca := newTestCA(t, "Root CA")
+	ca := testpki.NewCA(t, pkix.Name{CommonName: "Root CA"}, nil)
 	for i := range 5 {
-		_, err := state.AddTrustStore(TrustStore{Name: fmt.Sprintf("store-%d", i), CACertificatesBundle: ca.pem})
+		_, err := state.AddTrustStore(TrustStore{Name: fmt.Sprintf("store-%d", i), CACertificatesBundle: ca.PEM()})
 		require.NoError(t, err)
 	}
 	client, requests := startELBv2(t, state)
@@ -177,9 +131,9 @@ func TestDescribeTrustStoresPaginator(t *testing.T) {
 
 func TestGetTrustStoreCaCertificatesBundleDownload(t *testing.T) {
 	state := NewELBv2(testRegion, testAccountID)
-	rootCA := newTestCA(t, "Root CA")
-	issuingCA := newTestCA(t, "Issuing CA")
-	bundle := append(append([]byte(nil), rootCA.pem...), issuingCA.pem...)
+	rootCA := testpki.NewCA(t, pkix.Name{CommonName: "Root CA"}, nil)
+	issuingCA := testpki.NewCA(t, pkix.Name{CommonName: "Issuing CA"}, nil)
+	bundle := testpki.Bundle(rootCA, issuingCA)
 	ts, err := state.AddTrustStore(TrustStore{Name: "clients", CACertificatesBundle: bundle})
 	require.NoError(t, err)
 	client, _ := startELBv2(t, state)
@@ -219,13 +173,13 @@ func TestGetTrustStoreCaCertificatesBundleNotFound(t *testing.T) {
 
 func TestDescribeTrustStoreRevocationsByID(t *testing.T) {
 	state := NewELBv2(testRegion, testAccountID)
-	ca := newTestCA(t, "Root CA")
+	ca := testpki.NewCA(t, pkix.Name{CommonName: "Root CA"}, nil)
 	ts, err := state.AddTrustStore(TrustStore{
 		Name:                 "clients",
-		CACertificatesBundle: ca.pem,
+		CACertificatesBundle: ca.PEM(),
 		Revocations: []TrustStoreRevocation{
-			{RevocationID: 4, Content: newTestCRL(t, ca, 1, 2, 3)},
-			{Content: newTestCRL(t, ca)},
+			{RevocationID: 4, Content: testpki.NewCRL(t, ca, 1, 2, 3)},
+			{Content: testpki.NewCRL(t, ca)},
 		},
 	})
 	require.NoError(t, err)
@@ -267,11 +221,11 @@ func TestDescribeTrustStoreRevocationsByID(t *testing.T) {
 
 func TestDescribeTrustStoreRevocationsNotFound(t *testing.T) {
 	state := NewELBv2(testRegion, testAccountID)
-	ca := newTestCA(t, "Root CA")
+	ca := testpki.NewCA(t, pkix.Name{CommonName: "Root CA"}, nil)
 	ts, err := state.AddTrustStore(TrustStore{
 		Name:                 "clients",
-		CACertificatesBundle: ca.pem,
-		Revocations:          []TrustStoreRevocation{{Content: newTestCRL(t, ca, 1)}},
+		CACertificatesBundle: ca.PEM(),
+		Revocations:          []TrustStoreRevocation{{Content: testpki.NewCRL(t, ca, 1)}},
 	})
 	require.NoError(t, err)
 	client, _ := startELBv2(t, state)
@@ -295,11 +249,11 @@ func TestDescribeTrustStoreRevocationsNotFound(t *testing.T) {
 
 func TestGetTrustStoreRevocationContentDownload(t *testing.T) {
 	state := NewELBv2(testRegion, testAccountID)
-	ca := newTestCA(t, "Root CA")
-	crlDER := newTestCRL(t, ca, 41, 42)
+	ca := testpki.NewCA(t, pkix.Name{CommonName: "Root CA"}, nil)
+	crlDER := testpki.NewCRL(t, ca, 41, 42)
 	ts, err := state.AddTrustStore(TrustStore{
 		Name:                 "clients",
-		CACertificatesBundle: ca.pem,
+		CACertificatesBundle: ca.PEM(),
 		Revocations:          []TrustStoreRevocation{{RevocationID: 3, Content: crlDER}},
 	})
 	require.NoError(t, err)
@@ -316,7 +270,7 @@ func TestGetTrustStoreRevocationContentDownload(t *testing.T) {
 
 	crl, err := x509.ParseRevocationList(body)
 	require.NoError(t, err)
-	require.NoError(t, crl.CheckSignatureFrom(ca.cert))
+	require.NoError(t, crl.CheckSignatureFrom(ca.Cert))
 	require.Len(t, crl.RevokedCertificateEntries, 2)
 	assert.Equal(t, int64(41), crl.RevokedCertificateEntries[0].SerialNumber.Int64())
 	assert.Equal(t, int64(42), crl.RevokedCertificateEntries[1].SerialNumber.Int64())
@@ -338,7 +292,8 @@ func TestGetTrustStoreRevocationContentDownload(t *testing.T) {
 
 func TestTrustStoreThrottleRetried(t *testing.T) {
 	state := NewELBv2(testRegion, testAccountID)
-	_, err := state.AddTrustStore(TrustStore{Name: "clients", CACertificatesBundle: newTestCA(t, "Root CA").pem})
+	ca := testpki.NewCA(t, pkix.Name{CommonName: "Root CA"}, nil)
+	_, err := state.AddTrustStore(TrustStore{Name: "clients", CACertificatesBundle: ca.PEM()})
 	require.NoError(t, err)
 	require.NoError(t, state.Faults.Inject(Fault{Kind: FaultThrottle, Action: "DescribeTrustStores", Count: 1}))
 	client, requests := startELBv2(t, state)
@@ -352,24 +307,24 @@ func TestTrustStoreThrottleRetried(t *testing.T) {
 
 func TestAddTrustStoreRejectsInvalid(t *testing.T) {
 	state := NewELBv2(testRegion, testAccountID)
-	ca := newTestCA(t, "Root CA")
-	keyDER, err := x509.MarshalECPrivateKey(ca.key)
+	ca := testpki.NewCA(t, pkix.Name{CommonName: "Root CA"}, nil)
+	keyDER, err := x509.MarshalECPrivateKey(ca.Key)
 	require.NoError(t, err)
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
 
 	cases := map[string]TrustStore{
-		"missing name":      {CACertificatesBundle: ca.pem},
-		"invalid name":      {Name: "bad_name", CACertificatesBundle: ca.pem},
-		"long name":         {Name: strings.Repeat("a", 33), CACertificatesBundle: ca.pem},
+		"missing name":      {CACertificatesBundle: ca.PEM()},
+		"invalid name":      {Name: "bad_name", CACertificatesBundle: ca.PEM()},
+		"long name":         {Name: strings.Repeat("a", 33), CACertificatesBundle: ca.PEM()},
 		"empty bundle":      {Name: "store"},
-		"key in bundle":     {Name: "store", CACertificatesBundle: append(append([]byte(nil), ca.pem...), keyPEM...)},
-		"text after bundle": {Name: "store", CACertificatesBundle: append(append([]byte(nil), ca.pem...), "junk"...)},
-		"invalid status":    {Name: "store", CACertificatesBundle: ca.pem, Status: "DELETING"},
-		"invalid CRL":       {Name: "store", CACertificatesBundle: ca.pem, Revocations: []TrustStoreRevocation{{Content: []byte("not a CRL")}}},
-		"revocation type":   {Name: "store", CACertificatesBundle: ca.pem, Revocations: []TrustStoreRevocation{{RevocationType: "OCSP", Content: newTestCRL(t, ca)}}},
-		"duplicate revocation ID": {Name: "store", CACertificatesBundle: ca.pem, Revocations: []TrustStoreRevocation{
-			{RevocationID: 2, Content: newTestCRL(t, ca)},
-			{RevocationID: 2, Content: newTestCRL(t, ca)},
+		"key in bundle":     {Name: "store", CACertificatesBundle: append(ca.PEM(), keyPEM...)},
+		"text after bundle": {Name: "store", CACertificatesBundle: append(ca.PEM(), "junk"...)},
+		"invalid status":    {Name: "store", CACertificatesBundle: ca.PEM(), Status: "DELETING"},
+		"invalid CRL":       {Name: "store", CACertificatesBundle: ca.PEM(), Revocations: []TrustStoreRevocation{{Content: []byte("not a CRL")}}},
+		"revocation type":   {Name: "store", CACertificatesBundle: ca.PEM(), Revocations: []TrustStoreRevocation{{RevocationType: "OCSP", Content: testpki.NewCRL(t, ca)}}},
+		"duplicate revocation ID": {Name: "store", CACertificatesBundle: ca.PEM(), Revocations: []TrustStoreRevocation{
+			{RevocationID: 2, Content: testpki.NewCRL(t, ca)},
+			{RevocationID: 2, Content: testpki.NewCRL(t, ca)},
 		}},
 	}
 	for name, ts := range cases {
@@ -377,9 +332,9 @@ func TestAddTrustStoreRejectsInvalid(t *testing.T) {
 		assert.Error(t, err, name)
 	}
 
-	_, err = state.AddTrustStore(TrustStore{Name: "store", CACertificatesBundle: ca.pem})
+	_, err = state.AddTrustStore(TrustStore{Name: "store", CACertificatesBundle: ca.PEM()})
 	require.NoError(t, err)
-	_, err = state.AddTrustStore(TrustStore{Name: "store", CACertificatesBundle: ca.pem})
+	_, err = state.AddTrustStore(TrustStore{Name: "store", CACertificatesBundle: ca.PEM()})
 	assert.Error(t, err, "duplicate name")
 }
 
@@ -389,8 +344,8 @@ func TestTrustStoreDownloadThroughServer(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
 	require.True(t, strings.HasPrefix(srv.URL, "http://127.0.0.1:"), "server URL %s", srv.URL)
-	ca := newTestCA(t, "Root CA")
-	ts, err := srv.ELBv2.AddTrustStore(TrustStore{Name: "clients", CACertificatesBundle: ca.pem})
+	ca := testpki.NewCA(t, pkix.Name{CommonName: "Root CA"}, nil)
+	ts, err := srv.ELBv2.AddTrustStore(TrustStore{Name: "clients", CACertificatesBundle: ca.PEM()})
 	require.NoError(t, err)
 	client := elbv2.New(elbv2.Options{
 		Region:       testRegion,
@@ -404,13 +359,13 @@ func TestTrustStoreDownloadThroughServer(t *testing.T) {
 	require.NoError(t, err)
 	location := aws.ToString(out.Location)
 	assert.True(t, strings.HasPrefix(location, srv.URL+elbv2ContentPathPrefix), location)
-	assert.Equal(t, ca.pem, download(t, location))
+	assert.Equal(t, ca.PEM(), download(t, location))
 }
 
 func TestTrustStoreDownloadErrors(t *testing.T) {
 	state := NewELBv2(testRegion, testAccountID)
-	ca := newTestCA(t, "Root CA")
-	ts, err := state.AddTrustStore(TrustStore{Name: "clients", CACertificatesBundle: ca.pem})
+	ca := testpki.NewCA(t, pkix.Name{CommonName: "Root CA"}, nil)
+	ts, err := state.AddTrustStore(TrustStore{Name: "clients", CACertificatesBundle: ca.PEM()})
 	require.NoError(t, err)
 	client, _ := startELBv2(t, state)
 	out, err := client.GetTrustStoreCaCertificatesBundle(context.Background(), &elbv2.GetTrustStoreCaCertificatesBundleInput{
