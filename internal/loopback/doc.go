@@ -12,9 +12,13 @@
 //     X-Amz-Target: Logs_20140328.NAME. See [Logs].
 //   - Elastic Load Balancing v2: awsQuery, a form with Action and
 //     Version=2015-12-01. See [ELBv2].
+//   - Route 53: REST-XML under the path /2013-04-01/. See [Route53].
+//   - STS: awsQuery, a form with Action and Version=2011-06-15, for
+//     GetCallerIdentity only. See [STS].
 //   - S3: every other request, served by gofakes3 with an in-memory backend.
 //
 // Each service keeps its state in memory and has a [Faults] queue that
-// injects throttling, server errors, delays, dropped connections and
-// truncated responses. The server does not check request signatures.
+// injects throttling, server errors and other API errors, delays, dropped
+// connections before or after the handler runs, and truncated responses.
+// The server does not check request signatures.
 package loopback

@@ -30,6 +30,15 @@ const (
 	// the connection. The SDK (aws-sdk-go-v2 v1.48.0) reports the short
 	// body as a deserialization error and does not retry it.
 	FaultTruncate
+	// FaultDropAfter lets the handler run, so a write request takes effect,
+	// then discards its response and closes the connection. The client
+	// sees the same error as for FaultDrop and cannot tell whether the
+	// request was applied.
+	FaultDropAfter
+	// FaultAPIError sends the error Fault.Code with the HTTP status
+	// Fault.Status, such as Route 53's PriorRequestNotComplete, without
+	// running the handler.
+	FaultAPIError
 )
 
 // String returns the kind's name as used in error messages.
@@ -45,6 +54,10 @@ func (k FaultKind) String() string {
 		return "drop"
 	case FaultTruncate:
 		return "truncate"
+	case FaultDropAfter:
+		return "drop after handler"
+	case FaultAPIError:
+		return "API error"
 	default:
 		return fmt.Sprintf("FaultKind(%d)", int(k))
 	}
@@ -60,6 +73,11 @@ type Fault struct {
 	Count int
 	// Delay is the wait before the response for FaultDelay.
 	Delay time.Duration
+	// Code is the error code that FaultAPIError sends, such as
+	// "PriorRequestNotComplete".
+	Code string
+	// Status is the HTTP status that FaultAPIError sends. Zero means 400.
+	Status int
 }
 
 // ErrorFormat is the error encoding of one wire protocol, which keeps
@@ -102,7 +120,14 @@ type Faults struct {
 // action.
 func (f *Faults) Inject(fault Fault) error {
 	switch fault.Kind {
-	case FaultThrottle, FaultInternalError, FaultDrop, FaultTruncate:
+	case FaultThrottle, FaultInternalError, FaultDrop, FaultTruncate, FaultDropAfter:
+	case FaultAPIError:
+		if fault.Code == "" {
+			return fmt.Errorf("inject API error fault: code is missing")
+		}
+		if fault.Status != 0 && (fault.Status < 400 || fault.Status > 599) {
+			return fmt.Errorf("inject API error fault %s: status is %d, want 400 to 599 or 0 for 400", fault.Code, fault.Status)
+		}
 	case FaultDelay:
 		if fault.Delay <= 0 {
 			return fmt.Errorf("inject delay fault: delay is %v, want a positive duration", fault.Delay)
@@ -162,7 +187,8 @@ func (f *Faults) take(action string) (Fault, bool) {
 // action, Serve applies it, and otherwise it calls respond, which writes
 // the handler's normal response to the writer it is given. After
 // FaultDelay, respond runs when the delay ends, and not at all when the
-// client goes away during the delay.
+// client goes away during the delay. FaultTruncate and FaultDropAfter also
+// run respond, and the other kinds do not.
 func (f *Faults) Serve(w http.ResponseWriter, r *http.Request, action string, format ErrorFormat, respond func(http.ResponseWriter)) {
 	fault, ok := f.take(action)
 	if !ok {
@@ -187,6 +213,15 @@ func (f *Faults) Serve(w http.ResponseWriter, r *http.Request, action string, fo
 		dropConnection(w)
 	case FaultTruncate:
 		writeTruncated(w, respond)
+	case FaultDropAfter:
+		respond(&bufferedResponse{header: http.Header{}})
+		dropConnection(w)
+	case FaultAPIError:
+		status := fault.Status
+		if status == 0 {
+			status = http.StatusBadRequest
+		}
+		format.Write(w, status, fault.Code, fault.Code+" (injected fault)")
 	default:
 		respond(w)
 	}

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -66,6 +70,8 @@ func TestFaultKindNames(t *testing.T) {
 		{FaultDelay, "delay"},
 		{FaultDrop, "drop"},
 		{FaultTruncate, "truncate"},
+		{FaultDropAfter, "drop after handler"},
+		{FaultAPIError, "API error"},
 		{FaultKind(42), "FaultKind(42)"},
 	}
 	for _, tt := range tests {
@@ -76,4 +82,60 @@ func TestFaultKindNames(t *testing.T) {
 	require.NoError(t, faults.Inject(Fault{Kind: FaultDrop, Count: 1}))
 	require.NoError(t, faults.Inject(Fault{Kind: FaultTruncate, Count: 2}))
 	assert.Equal(t, 3, faults.Remaining())
+}
+
+// FaultDropAfter runs the handler, so its side effect happens, but the
+// client gets no response.
+func TestDropAfterFaultRunsHandler(t *testing.T) {
+	var faults Faults
+	require.NoError(t, faults.Inject(Fault{Kind: FaultDropAfter, Action: "Apply", Count: 1}))
+	var applied atomic.Int64
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		faults.Serve(w, r, "Apply", jsonErrorFormat, func(w http.ResponseWriter) {
+			applied.Add(1)
+			_, _ = io.WriteString(w, "applied")
+		})
+	}))
+	t.Cleanup(server.Close)
+
+	resp, err := server.Client().Post(server.URL, "text/plain", strings.NewReader("change"))
+	if err == nil {
+		resp.Body.Close()
+	}
+	require.Error(t, err)
+	assert.Equal(t, int64(1), applied.Load())
+	assert.Equal(t, 0, faults.Remaining())
+
+	resp, err = server.Client().Post(server.URL, "text/plain", strings.NewReader("change"))
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, "applied", string(body))
+	assert.Equal(t, int64(2), applied.Load())
+}
+
+func TestAPIErrorFault(t *testing.T) {
+	var faults Faults
+	assert.Error(t, faults.Inject(Fault{Kind: FaultAPIError, Count: 1}), "a fault without a code")
+	assert.Error(t, faults.Inject(Fault{Kind: FaultAPIError, Code: "Busy", Status: http.StatusOK, Count: 1}), "a fault with a success status")
+	require.NoError(t, faults.Inject(Fault{Kind: FaultAPIError, Code: "PriorRequestNotComplete", Count: 1}))
+	require.NoError(t, faults.Inject(Fault{Kind: FaultAPIError, Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable, Count: 1}))
+
+	tests := []struct {
+		wantStatus int
+		wantCode   string
+	}{
+		{http.StatusBadRequest, "PriorRequestNotComplete"},
+		{http.StatusServiceUnavailable, "ServiceUnavailable"},
+	}
+	for _, tt := range tests {
+		rec := &bufferedResponse{header: http.Header{}}
+		req := httptest.NewRequest(http.MethodPost, "/", nil)
+		faults.Serve(rec, req, "Apply", jsonErrorFormat, func(w http.ResponseWriter) {
+			t.Error("the handler ran despite an API error fault")
+		})
+		assert.Equal(t, tt.wantStatus, rec.status)
+		assert.Equal(t, tt.wantCode, rec.header.Get("X-Amzn-Errortype"))
+	}
 }

@@ -20,10 +20,11 @@ type Options struct {
 	// "123456789012".
 	AccountID string
 	// Now is the server's clock: CloudWatch measures the age of a request's
-	// StartTime against it, and Logs uses it for creation times and for
-	// events without an ingestion time. Nil means time.Now. S3 always uses
-	// the real clock, because it compares it with the request signature's
-	// date.
+	// StartTime against it, Logs uses it for creation times and for
+	// events without an ingestion time, and Route 53 uses it for the
+	// submission times of changes and their sync delay. Nil means
+	// time.Now. S3 always uses the real clock, because it compares it with
+	// the request signature's date.
 	Now func() time.Time
 }
 
@@ -41,7 +42,7 @@ func (o Options) withDefaults() Options {
 }
 
 // Server is a running loopback server that serves S3, Elastic Load
-// Balancing v2, CloudWatch and CloudWatch Logs on one port.
+// Balancing v2, CloudWatch, CloudWatch Logs, Route 53 and STS on one port.
 type Server struct {
 	// URL is the server's base URL, such as "http://127.0.0.1:40123", for
 	// AWS_ENDPOINT_URL or --endpoint-url.
@@ -52,6 +53,10 @@ type Server struct {
 	CloudWatch *CloudWatch
 	// Logs is the state of CloudWatch Logs.
 	Logs *Logs
+	// Route53 is the state of Route 53 hosted zones and changes.
+	Route53 *Route53
+	// STS is the caller identity that STS returns.
+	STS *STS
 
 	region string
 	s3     *s3mem.Backend
@@ -72,6 +77,8 @@ func Start(opts Options) (*Server, error) {
 		ELBv2:      NewELBv2(opts.Region, opts.AccountID),
 		CloudWatch: NewCloudWatch(opts.Now),
 		Logs:       NewLogs(opts.Region, opts.AccountID, opts.Now),
+		Route53:    NewRoute53(opts.Now),
+		STS:        NewSTS(opts.AccountID),
 		region:     opts.Region,
 		s3:         s3mem.New(),
 	}
@@ -81,6 +88,8 @@ func Start(opts Options) (*Server, error) {
 	routes.handleJSON(logsTargetPrefix, s.Logs)
 	routes.handleQuery(elbv2Version, s.ELBv2)
 	routes.handlePrefix(elbv2ContentPathPrefix, s.ELBv2)
+	routes.handleQuery(stsVersion, s.STS)
+	routes.handlePrefix(route53PathPrefix, s.Route53)
 
 	s.server = &http.Server{Handler: routes, ReadHeaderTimeout: 10 * time.Second}
 	go s.server.Serve(listener)
