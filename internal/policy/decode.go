@@ -18,7 +18,16 @@ var (
 	durationType = reflect.TypeFor[time.Duration]()
 	timeType     = reflect.TypeFor[time.Time]()
 	prefixType   = reflect.TypeFor[netip.Prefix]()
+	stepType     = reflect.TypeFor[Step]()
 )
+
+// defaulter is a section type with defaults of its own, held by a pointer
+// field that is nil while the file leaves the section out. When the file
+// has the section, the decoder allocates it, calls setDefaults, and then
+// decodes the file's fields onto it.
+type defaulter interface {
+	setDefaults()
+}
 
 // decoder decodes a YAML node tree onto a Go value field by field. It does
 // the work of yaml.v3's Decoder with KnownFields(true) and adds what that
@@ -72,9 +81,14 @@ func (d *decoder) decode(node *yaml.Node, path string, out reflect.Value, endOfD
 	case prefixType:
 		d.scalar(node, path, out, func(s string) (any, error) { return parsePrefix(s) })
 		return
+	case stepType:
+		d.step(node, path, out)
+		return
 	}
 
 	switch out.Kind() {
+	case reflect.Pointer:
+		d.section(node, path, out)
 	case reflect.Struct:
 		d.mapping(node, path, out)
 	case reflect.Slice:
@@ -123,6 +137,48 @@ func (d *decoder) mapping(node *yaml.Node, path string, out reflect.Value) {
 		d.lines[fieldPath] = key.Line
 		endOfDay := out.Type().Field(index).Tag.Get("date") == "end"
 		d.decode(value, fieldPath, out.Field(index), endOfDay)
+	}
+}
+
+// section sets the pointer out, whose element type is a defaulter, from
+// the mapping node. A null value leaves out unchanged, so that a section
+// key without a value counts as no section.
+func (d *decoder) section(node *yaml.Node, path string, out reflect.Value) {
+	if node.ShortTag() == "!!null" {
+		return
+	}
+	if out.IsNil() {
+		out.Set(reflect.New(out.Type().Elem()))
+		out.Interface().(defaulter).setDefaults()
+	}
+	d.mapping(node, path, out.Elem())
+}
+
+// step sets the Step out from a weight, such as 25, or from a mapping such
+// as {weight: 25, bake: 2h}. A bake of 0 in the mapping is an error,
+// because Step.Bake 0 stands for the section's bake.
+func (d *decoder) step(node *yaml.Node, path string, out reflect.Value) {
+	expected := "expected a weight in percent such as 25, or a mapping such as {weight: 25, bake: 2h}"
+	switch {
+	case node.Kind == yaml.MappingNode:
+		d.mapping(node, path, out)
+		bakePath := path + ".bake"
+		if line, ok := d.lines[bakePath]; ok && out.Interface().(Step).Bake == 0 {
+			d.fail(line, bakePath, "invalid bake 0s: a step's bake of 0 stands for gate.bake, so leave bake out to use gate.bake")
+		}
+	case node.Kind != yaml.ScalarNode:
+		d.fail(node.Line, path, "%s, found %s", expected, describe(node))
+	case node.ShortTag() == "!!null":
+		d.fail(node.Line, path, "missing step: %s", expected)
+	default:
+		weight := out.FieldByName("Weight")
+		d.scalar(node, path, weight, func(s string) (any, error) {
+			var i int
+			if node.ShortTag() != "!!int" || node.Decode(&i) != nil {
+				return nil, fmt.Errorf("invalid step %q: %s", s, expected)
+			}
+			return i, nil
+		})
 	}
 }
 

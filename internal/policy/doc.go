@@ -1,5 +1,6 @@
 // Package policy loads the policy file that `cutover analyze` judges the two
-// paths by, and that `cutover gate` will extend with its own section.
+// paths by, and that sets which Route 53 records `cutover gate` moves and in
+// which steps.
 //
 // A policy file is YAML with a version and one section per command:
 //
@@ -8,9 +9,17 @@
 //	analyze:
 //	  margins:
 //	    handshake_failure_rate: 0.002
+//	gate:
+//	  records:
+//	    - zone_id: Z0123456789ABCDEFGHIJ
+//	      name: mtls.api.example.com
+//	      nlb_set_identifier: nlb
+//	      alb_set_identifier: alb
 //
-// Every field except version is optional. Parse and Load decode the file onto
-// Default, so a field that the file leaves out keeps its default. Decoding is
+// Every field except version is optional, and so is the gate section, but a
+// gate section must list its records. Parse and Load decode the file onto
+// Default, and a gate section onto DefaultGate, so a field that the file
+// leaves out keeps its default. Decoding is
 // strict. An unknown field, a value of the wrong type, a second YAML document
 // or a key set twice is an error, and so is every value that Validate
 // rejects. Each error is a *FieldError that names the file, the line and the
@@ -33,6 +42,10 @@
 //	             until an expiry time
 //	outcome      a word of the handshake and verification taxonomy of package
 //	             outcome, such as revoked or untrusted
+//	step         a share of traffic, in percent, that the gate gives the ALB
+//	             by setting the weights of the NLB's and the ALB's records
+//	bake         the minimum time that the gate stays at a step before the
+//	             next one
 //
 // Durations are written as Go durations with an added day unit d, which may
 // only lead: 15m, 2h, 7d, 1d12h. Times are RFC 3339 (2026-11-02T09:00:00Z) or

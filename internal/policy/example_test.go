@@ -108,3 +108,51 @@ func TestDocumentedDefaults(t *testing.T) {
 	want.File = "docs/policy.md"
 	assert.Equal(t, want, got)
 }
+
+// gatePolicy is a commented policy with a gate section.
+const gatePolicy = "testdata/gate.yaml"
+
+func TestGatePolicy(t *testing.T) {
+	got, err := Load(gatePolicy)
+	require.NoError(t, err)
+
+	want := &Gate{
+		Records: []RecordSet{
+			{ZoneID: "Z0123456789ABCDEFGHIJ", Name: "mtls.api.example.com.", Types: []string{"A", "AAAA"}, NLBSetIdentifier: "nlb", ALBSetIdentifier: "alb"},
+			{ZoneID: "Z0123456789ABCDEFGHIJ", Name: "partners.example.com.", Types: []string{"A"}, NLBSetIdentifier: "old-nlb", ALBSetIdentifier: "new-alb"},
+		},
+		Steps:         []Step{{Weight: 10, Bake: 24 * time.Hour}, {Weight: 25}, {Weight: 50}, {Weight: 75}, {Weight: 100}},
+		Bake:          time.Hour,
+		RollbackOn:    []string{"handshake_failure_rate", "new_failure_reason", "clients_left_behind"},
+		State:         "s3://cutover-state/partner-api/state.json",
+		ChangeTimeout: 5 * time.Minute,
+		PollInterval:  10 * time.Second,
+		TotalWeight:   100,
+	}
+	assert.Equal(t, want, got.Gate)
+	assert.Equal(t, Default().Analyze, got.Analyze)
+	assert.Equal(t, 24*time.Hour, got.Gate.BakeFor(0))
+	assert.Equal(t, time.Hour, got.Gate.BakeFor(1))
+}
+
+func TestDocumentedGateDefaults(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/policy.md")
+	require.NoError(t, err)
+
+	// The first YAML block after the heading is a gate section with one
+	// record set and every default.
+	_, section, found := strings.Cut(string(doc), "## `gate`")
+	require.True(t, found)
+	_, block, found := strings.Cut(section, "```yaml\n")
+	require.True(t, found)
+	block, _, found = strings.Cut(block, "```")
+	require.True(t, found)
+
+	got, err := Parse([]byte("version: 1\n"+block), "docs/policy.md")
+	require.NoError(t, err)
+	require.NotNil(t, got.Gate)
+	want := DefaultGate()
+	want.Records = got.Gate.Records
+	assert.Equal(t, &want, got.Gate)
+	assert.Len(t, got.Gate.Records, 1)
+}

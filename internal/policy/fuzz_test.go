@@ -13,9 +13,17 @@ func FuzzParse(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(example)
+	gateExample, err := os.ReadFile(gatePolicy)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(gateExample)
 	f.Add([]byte(fullFile))
 	f.Add([]byte(waiverFile))
 	f.Add([]byte("version: 1\nanalyze:\n  window: &w {settle: 1d}\n  baseline: *w\n"))
+	f.Add([]byte(gateFile))
+	f.Add([]byte(gateBase + "  steps: [&s {weight: 10, bake: 2h}, 100]\n  total_weight: 20\n"))
+	f.Add([]byte("version: 1\ngate:\n"))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := Parse(data, "fuzz.yaml")

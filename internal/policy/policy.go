@@ -30,6 +30,11 @@ type Policy struct {
 	Description string `yaml:"description"`
 	// Analyze holds what `cutover analyze` judges by. The gate reuses it.
 	Analyze Analyze `yaml:"analyze"`
+	// Gate holds what `cutover gate` moves and how, or nil when the file has
+	// no gate section. A gate section takes DefaultGate for the fields that
+	// it leaves out. RequireGate returns it, or the error to report without
+	// it.
+	Gate *Gate `yaml:"gate"`
 
 	// File is the name of the file the policy was loaded from, as given to
 	// Load or Parse, and "" for Default.

@@ -14,7 +14,8 @@ import (
 
 // Validate checks every field of p and prepares its waivers for Match: it
 // writes their subjects and serials in canonical form and compiles their
-// subject patterns. Parse calls it, so only a policy built or changed in Go
+// subject patterns. It also writes the gate section's record sets in
+// canonical form, as RecordSet describes. Parse calls it, so only a policy built or changed in Go
 // needs it. The error joins one *FieldError per invalid field, without
 // lines.
 func (p *Policy) Validate() error {
@@ -82,6 +83,10 @@ func (p *Policy) validate(file string, lines map[string]int) error {
 		} else {
 			names[name] = i
 		}
+	}
+
+	if p.Gate != nil {
+		v.gate("gate", p.Gate)
 	}
 	return errors.Join(v.errs...)
 }
