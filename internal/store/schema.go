@@ -2,7 +2,7 @@ package store
 
 // SchemaVersion is the version of the tables below. Open upgrades an older
 // database by running the migrations after its version, in order.
-const SchemaVersion = 10
+const SchemaVersion = 11
 
 // migrations[i] brings a database from version i to version i+1.
 var migrations = []string{
@@ -304,6 +304,36 @@ CREATE TABLE preflight_predictions (
 	share        DOUBLE,
 	window_start TIMESTAMPTZ,
 	window_end   TIMESTAMPTZ
+);
+`,
+
+	// Version 11: gate_decisions mirrors the audit trail of cutover gate's
+	// state, one row per entry. seq is the entry's position in the trail of
+	// its state_location, which only grows, so each run replaces the rows of
+	// its location. Weights are the records' Route 53 weights, and the
+	// shares the ALB's percent of them.
+	`
+CREATE TABLE gate_decisions (
+	state_location VARCHAR NOT NULL,
+	seq            INTEGER NOT NULL,
+	time           TIMESTAMPTZ NOT NULL,
+	kind           VARCHAR NOT NULL,
+	verdict        VARCHAR,
+	executed       BOOLEAN NOT NULL,
+	alb_share_before INTEGER,
+	alb_share_after  INTEGER,
+	nlb_weight_before INTEGER,
+	alb_weight_before INTEGER,
+	nlb_weight_after  INTEGER,
+	alb_weight_after  INTEGER,
+	outcome        VARCHAR,
+	change_ids     VARCHAR,
+	caller_arn     VARCHAR,
+	caller_account VARCHAR,
+	checks         JSON,
+	message        VARCHAR,
+	exit_code      INTEGER NOT NULL,
+	PRIMARY KEY (state_location, seq)
 );
 `,
 }
