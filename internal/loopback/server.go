@@ -2,6 +2,7 @@ package loopback
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -105,11 +106,17 @@ func (s *Server) CreateBucket(name string) error {
 	return nil
 }
 
-// Close stops the server.
+// Close stops the server. It waits up to 5 seconds for requests in flight,
+// then closes the connections that are still open.
 func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return s.server.Shutdown(ctx)
+	if err := s.server.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
+		return s.server.Close()
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 // Env returns the environment variables that point the AWS SDK's standard
