@@ -109,6 +109,7 @@ questions about the migration with SQL and named queries.`,
 		newAnalyzeCommand(g, e),
 		newCertsCommand(g, e),
 		newPreflightCommand(g, e),
+		newGateCommand(g, e),
 	)
 	return root
 }

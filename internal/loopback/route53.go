@@ -229,6 +229,18 @@ func (r *Route53) RecordSets(zoneID string) []RecordSet {
 	return sets
 }
 
+// HostedZoneIDs returns the IDs of the hosted zones, sorted.
+func (r *Route53) HostedZoneIDs() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids := make([]string, 0, len(r.zones))
+	for id := range r.zones {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 // SetSyncDelay sets how long a change stays PENDING: GetChange reports a
 // change as INSYNC from the first request that comes at least delay after
 // the change was submitted, by the server's clock. The default is zero, so
