@@ -7,10 +7,12 @@
 -- left out), and share is their fraction of nlb_connections, all NLB
 -- connections in the window. issuer and cert_pem are the most recent
 -- non-NULL values of the identity's terminator_tls rows on path nlb in the
--- window, and cert_not_after the earliest non-NULL one. The identities with
--- the most connections come first.
+-- window, and cert_not_after the earliest non-NULL one. last_outcome and
+-- last_outcome_time are the outcome word of the identity's latest NLB
+-- connection in the window that logged one, and its time. The identities
+-- with the most connections come first.
 WITH nlb_connections AS (
-    SELECT subject, serial
+    SELECT subject, serial, time, outcome
     FROM tls_handshakes
     WHERE path = 'nlb'
         AND time >= coalesce(getvariable('window_start'), '-infinity'::TIMESTAMPTZ)
@@ -20,7 +22,12 @@ total AS (
     SELECT count(*) AS nlb_connections FROM nlb_connections
 ),
 per_identity AS (
-    SELECT subject, serial, count(*) AS connections
+    SELECT
+        subject,
+        serial,
+        count(*) AS connections,
+        arg_max(outcome, time) FILTER (WHERE outcome IS NOT NULL) AS last_outcome,
+        max(time) FILTER (WHERE outcome IS NOT NULL) AS last_outcome_time
     FROM nlb_connections
     WHERE subject IS NOT NULL OR serial IS NOT NULL
     GROUP BY subject, serial
@@ -46,6 +53,8 @@ SELECT
     f.issuer,
     f.cert_not_after,
     f.cert_pem,
+    p.last_outcome,
+    p.last_outcome_time,
     p.connections,
     p.connections / t.nlb_connections AS share,
     t.nlb_connections

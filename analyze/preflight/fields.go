@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cutover-dev/cutover/ingest/identity"
+	"github.com/cutover-dev/cutover/ingest/outcome"
 )
 
 // uncheckedWithoutLeaf are the ALB checks that need the leaf certificate.
@@ -58,7 +59,25 @@ func (p *Predictor) predictFromFields(client Identity) Prediction {
 		return reject(StatusCrlHit, fmt.Sprintf("A CRL of %s revokes serial %s.", issuer, serial))
 	}
 
-	prediction := accept(fmt.Sprintf("The issuer %s is a trust-store CA that chains to a trust-store root within the ALB's depth limit, and no logged field fails a check.", issuer))
+	switch outcome.Outcome(client.LastOutcome) {
+	case outcome.NotYetValid:
+		prediction := reject(StatusNotYetValid, fmt.Sprintf(
+			"The start of validity is not logged, but the terminators rejected the client's latest connection, at %s, because a certificate of its chain was not yet valid.",
+			client.LastOutcomeAt.Format(time.RFC3339)))
+		prediction.ToLog = logLeafHint
+		return prediction
+	case outcome.Expired:
+		if client.NotAfter.IsZero() && !p.config.IgnoreClientCertificateExpiry {
+			prediction := reject(StatusExpired, fmt.Sprintf(
+				"The end of validity is not logged, but the terminators rejected the client's latest connection, at %s, because a certificate of its chain had expired.",
+				client.LastOutcomeAt.Format(time.RFC3339)))
+			prediction.ToLog = logNotAfterHint
+			return prediction
+		}
+	}
+
+	prediction := accept(fmt.Sprintf("The issuer %s is a trust-store CA that chains to a trust-store root within the ALB's depth limit, and no logged field fails a check. The data for these checks was not logged: %s.",
+		issuer, strings.Join(unchecked, ", ")))
 	if !client.NotAfter.IsZero() && p.config.At.After(client.NotAfter) {
 		prediction.Explanation += fmt.Sprintf(" The leaf expired at %s, which IgnoreClientCertificateExpiry allows.",
 			client.NotAfter.Format(time.RFC3339))

@@ -83,6 +83,13 @@ type Identity struct {
 	// ChainPEM holds the intermediate certificates the client sends, in PEM,
 	// or "" when they were not logged.
 	ChainPEM string
+	// LastOutcome is the outcome word (package ingest/outcome) of the
+	// client's latest connection on the NLB path that logged one, and
+	// LastOutcomeAt its time. Without the leaf certificate, a latest
+	// connection that the terminators rejected as not yet valid is the only
+	// evidence on the start of validity.
+	LastOutcome   string
+	LastOutcomeAt time.Time
 }
 
 // Prediction is the predicted ALB verdict for one identity.
@@ -102,7 +109,7 @@ type Prediction struct {
 	// Unchecked lists the ALB checks that an Accept did not cover because
 	// the data was not logged.
 	Unchecked []string `json:"unchecked,omitempty"`
-	// Assumption is what a Reject rests on beyond the logged data, or ""
+	// Assumption is the premise of a Reject beyond the logged data, or ""
 	// when the data alone decides. ToLog then describes how to confirm it.
 	Assumption string `json:"assumption,omitempty"`
 	// Explanation is a sentence or two on the reason for the verdict.

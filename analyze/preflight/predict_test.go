@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -344,4 +345,50 @@ func TestCanonicalNameMatchesPKIXString(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, fromString, fromDER, cert.Subject.String())
 	}
+}
+
+// Without the leaf, the terminators' verdict on the latest connection is
+// the evidence on the validity period.
+func TestPredictFromLastOutcome(t *testing.T) {
+	pki := newTestPKI(t)
+	leaf := issue(t, certSpec{subject: clientName("last-outcome")}, &pki.issuing)
+	at := judgeAt.Add(-time.Hour)
+	tests := []struct {
+		name         string
+		outcome      string
+		notAfter     bool
+		ignoreExpiry bool
+		want         Verdict
+		wantStatus   string
+	}{
+		{name: "not yet valid", outcome: "not_yet_valid", notAfter: true, want: Reject, wantStatus: StatusNotYetValid},
+		{name: "expired without end of validity", outcome: "expired", want: Reject, wantStatus: StatusExpired},
+		{name: "expired with expiry ignored", outcome: "expired", ignoreExpiry: true, want: Accept, wantStatus: StatusSuccess},
+		{name: "expired but end of validity logged as valid", outcome: "expired", notAfter: true, want: Accept, wantStatus: StatusSuccess},
+		{name: "accepted", outcome: "ok", want: Accept, wantStatus: StatusSuccess},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			client := fieldsOf(t, leaf)
+			if !tc.notAfter {
+				client.NotAfter = time.Time{}
+			}
+			client.LastOutcome, client.LastOutcomeAt = tc.outcome, at
+
+			got := pki.predictor(t, tc.ignoreExpiry).Predict(client)
+
+			assert.Equal(t, tc.want, got.Verdict, got.Explanation)
+			assert.Equal(t, tc.wantStatus, got.Status)
+			if tc.want == Reject {
+				assert.Contains(t, got.Explanation, at.Format(time.RFC3339))
+			}
+		})
+	}
+
+	// The leaf decides when it was logged.
+	withLeaf := fieldsOf(t, leaf)
+	withLeaf.LeafPEM = leaf.pem()
+	withLeaf.LastOutcome, withLeaf.LastOutcomeAt = "not_yet_valid", at
+	got := pki.predictor(t, false).Predict(withLeaf)
+	assert.Equal(t, Accept, got.Verdict, got.Explanation)
 }

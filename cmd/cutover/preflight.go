@@ -3,8 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -63,10 +68,11 @@ lists every prediction. Each run's predictions are added to the table
 preflight_predictions under a new run_id, so the database is opened for
 writing.
 
-Exit codes: 0 when no identity would be rejected, 1 when an AWS request
-fails or a trust store in ELBv2 is unusable, 2 for an invalid command line
-or an unusable bundle or CRL file or S3 object, and 3 when at least one
-identity would be rejected.`,
+Exit codes: 0 when no identity would be rejected, 1 when the database does
+not exist, an AWS request fails or a trust store in ELBv2 is unusable, 2 for
+an invalid command line or an unusable bundle or CRL file or S3 object, 3
+when at least one identity would be rejected, and 4 when the window holds no
+client certificate identity of the NLB path.`,
 		Example: `  cutover preflight --trust-store-bundle ca-bundle.pem --since 7d
   cutover preflight --trust-store-bundle ca-bundle.pem --crl partner.crl --from 2026-12-01 --to 2026-12-04 --output json
   cutover preflight --trust-store-bundle s3://pki-artifacts/alb/ca-bundle.pem --crl s3://pki-artifacts/alb/partner.crl
@@ -101,6 +107,9 @@ identity would be rejected.`,
 				return &exitCodeError{code: exitUsage, err: err}
 			}
 
+			if _, err := os.Stat(g.db); errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("database %s does not exist: ingest the NLB path's terminator logs first, with cutover ingest --terminator", g.db)
+			}
 			db, err := openStore(cmd.Context(), g, store.Options{Path: g.db, Wait: wait})
 			if err != nil {
 				return err
@@ -110,6 +119,11 @@ identity would be rejected.`,
 			identities, nlbConnections, err := readPreflightIdentities(cmd.Context(), db, storeWindow)
 			if err != nil {
 				return fmt.Errorf("query %s on %s: %w", preflightQuery, g.db, err)
+			}
+			if len(identities) == 0 {
+				return &exitCodeError{code: exitWait, err: fmt.Errorf(
+					"%s has no client certificate identity on the NLB path%s, so there is nothing to predict: ingest the terminators' logs, or widen the window",
+					g.db, describeWindow(w.From, w.To))}
 			}
 
 			report := preflightReport{
@@ -182,7 +196,8 @@ func readPreflightIdentities(ctx context.Context, db *store.DB, w store.Window) 
 	for i, name := range res.Columns {
 		column[name] = i
 	}
-	for _, name := range []string{"subject", "serial", "issuer", "cert_not_after", "cert_pem", "connections", "share", "nlb_connections"} {
+	for _, name := range []string{"subject", "serial", "issuer", "cert_not_after", "cert_pem", "last_outcome", "last_outcome_time",
+		"connections", "share", "nlb_connections"} {
 		if _, ok := column[name]; !ok {
 			return nil, 0, fmt.Errorf("column %s is missing from the result", name)
 		}
@@ -193,11 +208,15 @@ func readPreflightIdentities(ctx context.Context, db *store.DB, w store.Window) 
 	for _, row := range res.Rows {
 		client := preflightIdentity{
 			identity: preflight.Identity{
-				Subject: stringValue(row[column["subject"]]),
-				Serial:  stringValue(row[column["serial"]]),
-				Issuer:  stringValue(row[column["issuer"]]),
-				LeafPEM: stringValue(row[column["cert_pem"]]),
+				Subject:     stringValue(row[column["subject"]]),
+				Serial:      stringValue(row[column["serial"]]),
+				Issuer:      stringValue(row[column["issuer"]]),
+				LeafPEM:     stringValue(row[column["cert_pem"]]),
+				LastOutcome: stringValue(row[column["last_outcome"]]),
 			},
+		}
+		if at, ok := row[column["last_outcome_time"]].(time.Time); ok {
+			client.identity.LastOutcomeAt = at
 		}
 		if notAfter, ok := row[column["cert_not_after"]].(time.Time); ok {
 			client.identity.NotAfter = notAfter
@@ -273,10 +292,11 @@ func writePreflight(w io.Writer, format string, r preflightReport) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	case "csv":
-		t := table{columns: []string{"subject", "serial", "issuer", "verdict", "status", "connections", "share", "missing", "to_log", "explanation"}}
+		t := table{columns: []string{"subject", "serial", "issuer", "verdict", "status", "assumption", "connections", "share",
+			"missing", "unchecked", "to_log", "explanation"}}
 		for _, p := range r.Predictions {
-			t.rows = append(t.rows, []any{p.Subject, p.Serial, p.Issuer, string(p.Verdict), p.Status, p.Connections, p.Share,
-				p.Missing, p.ToLog, p.Explanation})
+			t.rows = append(t.rows, []any{p.Subject, p.Serial, p.Issuer, string(p.Verdict), p.Status, p.Assumption, p.Connections, p.Share,
+				p.Missing, strings.Join(p.Unchecked, "; "), p.ToLog, p.Explanation})
 		}
 		return t.write(w, "csv")
 	}
@@ -316,9 +336,43 @@ func writePreflight(w io.Writer, format string, r preflightReport) error {
 		r.count(preflight.Reject), percent(r.share(preflight.Reject)),
 		r.count(preflight.Unknown), percent(r.share(preflight.Unknown)),
 		r.NoCertificateConnections, percent(noCertificateShare))
+	if n, share := r.acceptedWithoutLeaf(); n > 0 {
+		fmt.Fprintf(w, "%d accepted identities (%s of NLB connections) were judged without their leaf certificate, so their start of validity, key and extended key usage were not checked: %s.\n",
+			n, percent(share), preflightLeafHint)
+	}
 	fmt.Fprintf(w, "Judged at %s against %d trust store CAs and %d CRLs from %s; stored as run %s in preflight_predictions.\n",
 		r.EvaluatedAt.Format(time.RFC3339), r.TrustStoreCAs, r.CRLs, r.TrustStoreSource, r.RunID)
 	return nil
+}
+
+// preflightLeafHint names the log fields that carry the leaf certificate.
+const preflightLeafHint = "log the leaf certificate (nginx $ssl_client_escaped_cert, Envoy %DOWNSTREAM_PEER_CERT%, HAProxy ssl_c_der,base64) to check them"
+
+// acceptedWithoutLeaf returns the number of accepted identities that were
+// judged without the leaf certificate, and their share of NLB connections.
+func (r preflightReport) acceptedWithoutLeaf() (int, float64) {
+	n, share := 0, 0.0
+	for _, p := range r.Predictions {
+		if p.Verdict == preflight.Accept && slices.Contains(p.Unchecked, "start of validity") {
+			n++
+			share += p.Share
+		}
+	}
+	return n, share
+}
+
+// describeWindow names a window for a sentence, or returns "" for the whole
+// database.
+func describeWindow(from, to time.Time) string {
+	switch {
+	case from.IsZero() && to.IsZero():
+		return ""
+	case from.IsZero():
+		return " before " + to.Format(time.RFC3339)
+	case to.IsZero():
+		return " since " + from.Format(time.RFC3339)
+	}
+	return fmt.Sprintf(" from %s to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
 }
 
 // percent formats a fraction from 0 to 1 as a percentage.

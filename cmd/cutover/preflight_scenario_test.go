@@ -78,6 +78,7 @@ func TestPreflightPredictsLeftBehindCohort(t *testing.T) {
 	assert.Positive(t, statuses[preflight.StatusSuccess], "most clients are accepted")
 	assert.Positive(t, statuses[preflight.StatusExpired], "the expired cohort is rejected as expired")
 	assert.Positive(t, statuses[preflight.StatusCrlHit], "the revoked cohort hits the CRL")
+	assert.Positive(t, statuses[preflight.StatusNotYetValid], "the terminators' not-yet-valid verdicts carry over")
 
 	require.NotEmpty(t, report.Cohorts)
 	var cohort *preflightCohort

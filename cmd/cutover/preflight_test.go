@@ -157,3 +157,21 @@ func TestPreflightUsageErrors(t *testing.T) {
 	_, err := os.Stat(db)
 	assert.True(t, os.IsNotExist(err), "a usage error creates no database")
 }
+
+// A missing database, or a window without identities, never reads as "no
+// client would be rejected".
+func TestPreflightWithoutData(t *testing.T) {
+	root := testpki.NewCA(t, pkix.Name{CommonName: "Test Root"}, nil)
+	bundle := writeBundle(t, root)
+	missing := filepath.Join(t.TempDir(), "missing.duckdb")
+
+	code, _, errOut := cutover(t, "preflight", "--db", missing, "--trust-store-bundle", bundle)
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, errOut, "missing.duckdb does not exist")
+	assert.NoFileExists(t, missing, "preflight creates no database")
+
+	db, _ := simulatedDB(t, "healthy", time.Hour, 10, true)
+	code, _, errOut = cutover(t, "preflight", "--db", db, "--trust-store-bundle", bundle, "--from", "2026-11-01", "--to", "2026-11-02")
+	assert.Equal(t, exitWait, code)
+	assert.Contains(t, errOut, "no client certificate identity on the NLB path from 2026-11-01T00:00:00Z to 2026-11-02T00:00:00Z")
+}
