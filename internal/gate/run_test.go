@@ -7,11 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cutover-dev/cutover/analyze"
 	"github.com/cutover-dev/cutover/internal/gate/state"
+	"github.com/cutover-dev/cutover/internal/loopback"
 )
 
 // fixedEvaluator returns the same analysis for every window and records
@@ -186,29 +190,49 @@ func TestRunManualRollback(t *testing.T) {
 }
 
 // Two gates started at once against the same state: one acts, the other is
-// refused and changes nothing.
+// refused and changes nothing, with the state in a file and in S3.
 func TestRunTwoGatesAtOnce(t *testing.T) {
-	for round := range 10 {
-		r := newGateRig(t, 90, 10, nil)
-		r.run(t, Options{})
-		r.now = r.now.Add(time.Hour)
+	for _, backend := range []string{"file", "s3"} {
+		t.Run(backend, func(t *testing.T) {
+			for round := range 10 {
+				r := newGateRig(t, 90, 10, nil)
+				if backend == "s3" {
+					r.store = s3State(t, r.account.srv)
+				}
+				r.run(t, Options{})
+				r.now = r.now.Add(time.Hour)
 
-		var wg sync.WaitGroup
-		reports := make([]Report, 2)
-		for i := range reports {
-			wg.Go(func() { reports[i] = r.run(t, Options{Execute: true}) })
-		}
-		wg.Wait()
+				var wg sync.WaitGroup
+				reports := make([]Report, 2)
+				for i := range reports {
+					wg.Go(func() { reports[i] = r.run(t, Options{Execute: true}) })
+				}
+				wg.Wait()
 
-		codes := map[Code]int{}
-		for _, rep := range reports {
-			codes[rep.Code]++
-		}
-		assert.Equal(t, 1, codes[CodeOK], "round %d: one gate steps: %v / %v", round, reports[0].Entry.Message, reports[1].Entry.Message)
-		assert.Equal(t, 1, codes[CodeRefused]+codes[CodeWait], "round %d: the other is refused or finds the new step baking", round)
-		assert.Equal(t, [][2]int64{{75, 25}, {75, 25}}, r.account.weights(t), "round %d: one step only", round)
-		assert.Equal(t, 1, r.account.srv.Route53.Calls("ChangeResourceRecordSets"), "round %d: one change sent", round)
+				codes := map[Code]int{}
+				for _, rep := range reports {
+					codes[rep.Code]++
+				}
+				assert.Equal(t, 1, codes[CodeOK], "round %d: one gate steps: %v / %v", round, reports[0].Entry.Message, reports[1].Entry.Message)
+				assert.Equal(t, 1, codes[CodeRefused]+codes[CodeWait], "round %d: the other is refused or finds the new step baking", round)
+				assert.Equal(t, [][2]int64{{75, 25}, {75, 25}}, r.account.weights(t), "round %d: one step only", round)
+				assert.Equal(t, 1, r.account.srv.Route53.Calls("ChangeResourceRecordSets"), "round %d: one change sent", round)
+			}
+		})
 	}
+}
+
+// s3State returns a state store in a new bucket of the loopback server.
+func s3State(t *testing.T, srv *loopback.Server) state.Store {
+	t.Helper()
+	require.NoError(t, srv.CreateBucket("cutover-state"))
+	client := s3.New(s3.Options{
+		Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOOPBACKTEST", "loopback-test-secret", ""),
+	})
+	store, err := state.Open(context.Background(), "s3://cutover-state/partner-api/state.json", client)
+	require.NoError(t, err)
+	return store
 }
 
 // A gate that starts while another is inside its Route 53 change finds the
@@ -278,4 +302,70 @@ func TestRunRefusesOffStepWeights(t *testing.T) {
 	assert.Equal(t, CodeRefused, report.Code)
 	assert.Contains(t, report.Entry.Message, "33 % of the weight, which is not a step of the policy")
 	assert.Equal(t, [][2]int64{{67, 33}, {67, 33}}, r.account.weights(t))
+}
+
+// Each Route 53 fault leaves the records as they were or at the intended
+// weights, the audit entry records which, and the code tells a pipeline.
+func TestRunFaultsRecordOutcome(t *testing.T) {
+	before := [][2]int64{{90, 10}, {90, 10}}
+	after := [][2]int64{{75, 25}, {75, 25}}
+	tests := []struct {
+		name        string
+		fault       *loopback.Fault
+		hold        bool
+		concurrent  bool
+		wantCode    Code
+		wantOutcome state.Outcome
+		wantRecords [][2]int64
+		wantWeight  int
+	}{
+		{name: "none", wantCode: CodeOK, wantOutcome: state.OutcomeApplied, wantRecords: after, wantWeight: 25},
+		{name: "throttling retried", fault: &loopback.Fault{Kind: loopback.FaultThrottle, Action: "ChangeResourceRecordSets", Count: 2},
+			wantCode: CodeOK, wantOutcome: state.OutcomeApplied, wantRecords: after, wantWeight: 25},
+		{name: "throttling until retries are spent", fault: &loopback.Fault{Kind: loopback.FaultThrottle, Action: "ChangeResourceRecordSets", Count: 3},
+			wantCode: CodeError, wantOutcome: state.OutcomeFailed, wantRecords: before, wantWeight: 10},
+		{name: "server errors", fault: &loopback.Fault{Kind: loopback.FaultInternalError, Action: "ChangeResourceRecordSets", Count: 3},
+			wantCode: CodeError, wantOutcome: state.OutcomeFailed, wantRecords: before, wantWeight: 10},
+		{name: "prior request not complete", fault: &loopback.Fault{Kind: loopback.FaultAPIError, Code: "PriorRequestNotComplete",
+			Action: "ChangeResourceRecordSets", Count: 2},
+			wantCode: CodeOK, wantOutcome: state.OutcomeApplied, wantRecords: after, wantWeight: 25},
+		{name: "reply lost after the change", fault: &loopback.Fault{Kind: loopback.FaultDropAfter, Action: "ChangeResourceRecordSets", Count: 1},
+			wantCode: CodeUnconfirmed, wantOutcome: state.OutcomeAppliedUnconfirmed, wantRecords: after, wantWeight: 25},
+		{name: "concurrent change", concurrent: true,
+			wantCode: CodeRefused, wantOutcome: state.OutcomeRefused, wantRecords: [][2]int64{{50, 50}, {90, 10}}, wantWeight: 10},
+		{name: "stuck in PENDING", hold: true,
+			wantCode: CodeUnconfirmed, wantOutcome: state.OutcomeAppliedUnconfirmed, wantRecords: after, wantWeight: 25},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newGateRig(t, 90, 10, nil)
+			r.run(t, Options{})
+			r.now = r.now.Add(time.Hour)
+			srv := r.account.srv
+			if tc.fault != nil {
+				require.NoError(t, srv.Route53.Faults.Inject(*tc.fault))
+			}
+			srv.Route53.HoldChanges(tc.hold)
+			if tc.concurrent {
+				srv.Route53.SetBeforeChange(func(string) {
+					srv.Route53.SetBeforeChange(nil)
+					require.NoError(t, srv.Route53.PutRecordSets(r.account.zoneID,
+						aliasRecord("A", "alb", albAliasZone, albDNSName, 50), aliasRecord("A", "nlb", nlbAliasZone, nlbDNSName, 50)))
+				})
+			}
+
+			report := r.run(t, Options{Execute: true})
+
+			assert.Equal(t, tc.wantCode, report.Code, report.Entry.Message)
+			assert.Equal(t, tc.wantRecords, r.account.weights(t))
+			st := r.state(t)
+			require.NotEmpty(t, st.Audit)
+			last := st.Audit[len(st.Audit)-1]
+			assert.Equal(t, tc.wantOutcome, last.Outcome, last.Message)
+			assert.Equal(t, int(tc.wantCode), last.ExitCode)
+			assert.True(t, last.Executed)
+			assert.Nil(t, st.Pending, "the claim is released")
+			assert.Equal(t, tc.wantWeight, st.ALBWeight)
+		})
+	}
 }
