@@ -10,8 +10,10 @@ STATICCHECK_VERSION := v0.8.2
 build:
 	$(GO) build $(GOFLAGS_T) -o bin/cutover ./cmd/cutover
 
+# The command tests simulate and ingest hours of traffic for each scenario,
+# so the default limit of 10 minutes per package is too close on two cores.
 test:
-	$(GO) test $(GOFLAGS_T) ./...
+	$(GO) test $(GOFLAGS_T) -timeout 20m ./...
 
 # The ingest benchmark: at least 1 M simulated ALB access lines in gzip
 # objects, loaded by cutover and by DuckDB's read_csv, and inflated alone.
