@@ -28,35 +28,44 @@ list.`,
 	cmd.AddCommand(
 		newCertsListCommand(g, e, "failing", "certs_failing",
 			"Identities with failed connections on either path, by raw reason and outcome",
-			"  cutover certs failing --since 2h", nil),
+			"  cutover certs failing --since 2h", nil, false),
 		newCertsClientCommand(g, e),
 		newCertsExpiringCommand(g, e),
 		newCertsListCommand(g, e, "left-behind", "certs_left_behind",
 			"Certificates that the NLB accepts and the ALB only rejects",
-			"  cutover certs left-behind --since 6h\n  cutover certs left-behind --mode passthrough --since 6h", leftBehindCohorts),
+			"  cutover certs left-behind --since 6h\n  cutover certs left-behind --mode passthrough --since 6h", leftBehindCohorts, true),
 	)
 	return cmd
 }
 
-// certsFlags are the flags every certs subcommand takes.
+// certsFlags are the flags of the certs subcommands. Every subcommand
+// takes the window and --wait, and only left-behind takes --mode.
 type certsFlags struct {
 	window windowFlags
 	wait   time.Duration
-	mode   string
+	// hasMode is true where registerMode added --mode, whose value is mode.
+	hasMode bool
+	mode    string
 }
 
 func (f *certsFlags) register(cmd *cobra.Command) {
 	f.window.register(cmd)
 	cmd.Flags().Lookup("since").Usage = "only the last DURATION before now, such as 2h, 90m or 7d (default: the whole database)"
 	cmd.Flags().DurationVar(&f.wait, "wait", 0, "how long to wait for another process that holds the database, such as 30s")
+}
+
+// registerMode adds --mode, which sets the DuckDB variable alb_mode of the
+// subcommand's query.
+func (f *certsFlags) registerMode(cmd *cobra.Command) {
+	f.hasMode = true
 	cmd.Flags().StringVar(&f.mode, "mode", analyze.ModeVerify,
-		"the ALB's mutual TLS mode: verify, or passthrough to take the ALB's outcomes from the targets behind it (left-behind only)")
+		"the ALB's mutual TLS mode: verify, or passthrough to take the ALB's outcomes from the targets behind it")
 }
 
 // run runs the named query with the window and variables and prints its
 // rows. With table output, a non-nil footer adds lines after the table.
 func (f *certsFlags) run(cmd *cobra.Command, g *globals, e env, name string, vars map[string]any, footer func(table) []string) error {
-	if f.mode != analyze.ModeVerify && f.mode != analyze.ModePassthrough {
+	if f.hasMode && f.mode != analyze.ModeVerify && f.mode != analyze.ModePassthrough {
 		return newUsageError("--mode verify", "invalid --mode %q: use verify or passthrough", f.mode)
 	}
 	w, err := f.window.window(e.now())
@@ -70,7 +79,9 @@ func (f *certsFlags) run(cmd *cobra.Command, g *globals, e env, name string, var
 	if vars == nil {
 		vars = map[string]any{}
 	}
-	vars["alb_mode"] = f.mode
+	if f.hasMode {
+		vars["alb_mode"] = f.mode
+	}
 	db, err := openStore(cmd.Context(), g, store.Options{Path: g.db, ReadOnly: true, Wait: f.wait})
 	if err != nil {
 		return err
@@ -117,8 +128,8 @@ func leftBehindCohorts(t table) []string {
 }
 
 // newCertsListCommand returns a subcommand that runs one named query
-// without arguments.
-func newCertsListCommand(g *globals, e env, use, query, short, example string, footer func(table) []string) *cobra.Command {
+// without arguments. withMode adds --mode.
+func newCertsListCommand(g *globals, e env, use, query, short, example string, footer func(table) []string, withMode bool) *cobra.Command {
 	var f certsFlags
 	cmd := &cobra.Command{
 		Use:     use,
@@ -131,6 +142,9 @@ func newCertsListCommand(g *globals, e env, use, query, short, example string, f
 		},
 	}
 	f.register(cmd)
+	if withMode {
+		f.registerMode(cmd)
+	}
 	return cmd
 }
 

@@ -90,6 +90,10 @@ func TestCertsUsageErrors(t *testing.T) {
 		{"invalid within", []string{"certs", "expiring", "--within", "soon"}, `invalid --within "soon"`},
 		{"zero within", []string{"certs", "expiring", "--within", "0"}, "positive duration"},
 		{"invalid mode", []string{"certs", "left-behind", "--mode", "bogus"}, `invalid --mode "bogus"`},
+		{"empty mode", []string{"certs", "left-behind", "--mode", ""}, `invalid --mode ""`},
+		{"mode on failing", []string{"certs", "failing", "--mode", "verify"}, "unknown flag: --mode"},
+		{"mode on client", []string{"certs", "client", "192.0.2.1", "--mode", "verify"}, "unknown flag: --mode"},
+		{"mode on expiring", []string{"certs", "expiring", "--mode", "verify"}, "unknown flag: --mode"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -133,25 +133,38 @@ func TestPreflightUsageErrors(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "cutover.duckdb")
 	bad := filepath.Join(t.TempDir(), "bad.pem")
 	require.NoError(t, os.WriteFile(bad, []byte("# partner CAs\n-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"), 0o644))
+	badCRL := filepath.Join(t.TempDir(), "bad.crl")
+	require.NoError(t, os.WriteFile(badCRL, []byte("not a CRL\n"), 0o644))
 	root := testpki.NewCA(t, pkix.Name{CommonName: "Usage Test Root"}, nil)
 	good := writeBundle(t, root)
+	missingBundle := filepath.Join(t.TempDir(), "none.pem")
 
+	// Each case lists the parts that stderr must contain.
 	cases := []struct {
 		name   string
 		args   []string
-		stderr string
+		stderr []string
 	}{
-		{"missing bundle flag", []string{"preflight", "--db", db}, "the trust store is missing"},
-		{"unreadable bundle", []string{"preflight", "--db", db, "--trust-store-bundle", filepath.Join(t.TempDir(), "none.pem")}, "none.pem"},
-		{"bad PEM block", []string{"preflight", "--db", db, "--trust-store-bundle", bad}, bad + ": line 2"},
-		{"unreadable CRL", []string{"preflight", "--db", db, "--trust-store-bundle", good, "--crl", "none.crl"}, "none.crl"},
-		{"invalid window", []string{"preflight", "--db", db, "--trust-store-bundle", good, "--since", "soon"}, "invalid --since"},
+		{"missing bundle flag", []string{"preflight", "--db", db}, []string{"the trust store is missing"}},
+		{"bundle and trust store", []string{"preflight", "--db", db, "--trust-store-bundle", good, "--trust-store", "partner clients"},
+			[]string{"--trust-store-bundle and --trust-store cannot be used together", "Try: cutover preflight --trust-store-bundle " + good + "\n"}},
+		{"listener and trust store", []string{"preflight", "--db", db, "--listener", "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/1/2", "--trust-store", "partner clients"},
+			[]string{"--trust-store and --listener cannot be used together", "Try: cutover preflight --trust-store 'partner clients'\n"}},
+		{"unreadable bundle", []string{"preflight", "--db", db, "--trust-store-bundle", missingBundle},
+			[]string{"cannot read --trust-store-bundle file " + missingBundle + ": ", "Try: cutover preflight --trust-store-bundle"}},
+		{"bad PEM block", []string{"preflight", "--db", db, "--trust-store-bundle", bad}, []string{bad + ": line 2"}},
+		{"unreadable CRL", []string{"preflight", "--db", db, "--trust-store-bundle", good, "--crl", "none.crl"},
+			[]string{"cannot read --crl file none.crl: ", "Try: cutover preflight --trust-store-bundle ./alb-ca-bundle.pem --crl"}},
+		{"invalid CRL", []string{"preflight", "--db", db, "--trust-store-bundle", good, "--crl", badCRL}, []string{"invalid --crl " + badCRL + ": "}},
+		{"invalid window", []string{"preflight", "--db", db, "--trust-store-bundle", good, "--since", "soon"}, []string{"invalid --since"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			code, _, errOut := cutover(t, c.args...)
 			assert.Equal(t, exitUsage, code, errOut)
-			assert.Contains(t, errOut, c.stderr)
+			for _, want := range c.stderr {
+				assert.Contains(t, errOut, want)
+			}
 		})
 	}
 	_, err := os.Stat(db)

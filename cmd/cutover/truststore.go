@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -42,15 +44,21 @@ func (f *trustStoreFlags) register(cmd *cobra.Command) {
 
 // checkSource returns a usage error unless exactly one of
 // --trust-store-bundle, --trust-store and --listener is set, and --listener
-// is an ARN.
+// is an ARN. The hint for several of them keeps the first one given, with
+// its value.
 func (f *trustStoreFlags) checkSource() error {
 	var set []string
+	var hint string
 	for _, flag := range []struct{ name, value string }{
 		{"--trust-store-bundle", f.bundle}, {"--trust-store", f.trustStore}, {"--listener", f.listener},
 	} {
-		if flag.value != "" {
-			set = append(set, flag.name)
+		if flag.value == "" {
+			continue
 		}
+		if hint == "" {
+			hint = "cutover preflight " + flag.name + " " + shellWord(flag.value)
+		}
+		set = append(set, flag.name)
 	}
 	switch len(set) {
 	case 1:
@@ -64,7 +72,7 @@ func (f *trustStoreFlags) checkSource() error {
 			"the trust store is missing: give --trust-store-bundle FILE, --trust-store NAME or --listener ARN")
 	default:
 		names := strings.Join(set[:len(set)-1], ", ") + " and " + set[len(set)-1]
-		return newUsageError("cutover preflight --trust-store partner-clients",
+		return newUsageError(hint,
 			"%s cannot be used together: give exactly one of --trust-store-bundle, --trust-store and --listener", names)
 	}
 }
@@ -122,7 +130,7 @@ func (f *trustStoreFlags) load(ctx context.Context, cmd *cobra.Command, g *globa
 			loaded.source += " of listener " + f.listener
 		}
 	} else {
-		data, source, err := readInput(ctx, clients, "--trust-store-bundle", f.bundle)
+		data, source, err := readInput(ctx, clients, "--trust-store-bundle", f.bundle, "cutover preflight --trust-store-bundle ./alb-ca-bundle.pem")
 		if err != nil {
 			return loadedTrustStore{}, err
 		}
@@ -180,12 +188,17 @@ func loadELBv2TrustStore(ctx context.Context, clients *awsClients, g *globals, n
 
 // readInput reads a flag's local file or S3 object and returns its content
 // and a source description. A local file that cannot be read is a usage
-// error, and an S3 error is not.
-func readInput(ctx context.Context, clients *awsClients, flag, location string) ([]byte, string, error) {
+// error with hint, and an S3 error is not.
+func readInput(ctx context.Context, clients *awsClients, flag, location, hint string) ([]byte, string, error) {
 	if !truststore.IsS3URI(location) {
 		data, err := os.ReadFile(location)
 		if err != nil {
-			return nil, "", &exitCodeError{code: exitUsage, err: fmt.Errorf("read %s: %w", flag, err)}
+			// A PathError repeats the path, which the message already names.
+			var pathErr *fs.PathError
+			if errors.As(err, &pathErr) {
+				err = pathErr.Err
+			}
+			return nil, "", newUsageError(hint, "cannot read %s file %s: %v", flag, location, err)
 		}
 		return data, "file " + location, nil
 	}
@@ -229,17 +242,30 @@ func loadTrustStore(data []byte, name string) (*preflight.TrustStore, int, error
 func loadCRLs(ctx context.Context, clients *awsClients, locations []string) ([]*x509.RevocationList, error) {
 	var crls []*x509.RevocationList
 	for _, location := range locations {
-		data, _, err := readInput(ctx, clients, "--crl", location)
+		data, _, err := readInput(ctx, clients, "--crl", location,
+			"cutover preflight --trust-store-bundle ./alb-ca-bundle.pem --crl ./alb-crl-1.pem")
 		if err != nil {
 			return nil, err
 		}
 		crl, err := preflight.ParseCRL(data)
 		if err != nil {
-			return nil, &exitCodeError{code: exitUsage, err: fmt.Errorf("%s: %w", location, err)}
+			return nil, &exitCodeError{code: exitUsage, err: fmt.Errorf("invalid --crl %s: %w", location, err)}
 		}
 		crls = append(crls, crl)
 	}
 	return crls, nil
+}
+
+// shellWord returns s as one word of a POSIX shell command line, in single
+// quotes unless it contains only characters that need none.
+func shellWord(s string) string {
+	plain := s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+%", r))
+	}) < 0
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // awsClients builds the AWS configuration and clients on first use, so a
