@@ -211,6 +211,34 @@ func TestNginxLogsMatchSummary(t *testing.T) {
 	assert.Zero(t, total["untrusted"], "the terminators hold the intermediate CAs")
 }
 
+// TestNginxUnloggedConnectionAtRunEnd checks that Summary.NLB counts an
+// NLB connection that nginx had not logged when the run ended, and that the
+// logs contain the others. In this run one connection, from 192.0.2.30 with
+// its handshake ending at 10:59:59.964053, would get the response to its
+// first request after 11:00:00, so nginx writes no line for it.
+func TestNginxUnloggedConnectionAtRunEnd(t *testing.T) {
+	start := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	cfg, _, err := ScenarioConfig("missing-intermediate", start, time.Hour, 1)
+	require.NoError(t, err)
+	cfg.ALBWeight = 0
+	w := newMemWriter()
+	s, err := Run(context.Background(), cfg, w)
+	require.NoError(t, err)
+
+	logged := 0
+	for instance, l := range readNginxLogs(t, w, nil) {
+		truth := countNginxLogs(t, l, cfg.NLBSubnets)
+		for _, n := range truth.byOutcome {
+			logged += n
+		}
+		assert.Empty(t, truth.unpaired, "rejected connections without an error-log line on %s", instance)
+	}
+	assert.Equal(t, 23543, s.NLB.Connections, "NLB connections")
+	assert.Equal(t, 1, s.NLB.UnloggedConnections, "NLB connections without a line")
+	assert.Equal(t, s.NLB.Connections-s.NLB.UnloggedConnections, logged, "NLB connections in the nginx logs")
+	assert.Zero(t, s.ALB.UnloggedConnections, "ALB connections without a line")
+}
+
 func TestNginxHealthChecksFromSubnets(t *testing.T) {
 	cfg := testConfig()
 	r := cachedRun(t, "default", cfg)

@@ -330,9 +330,11 @@ func (n *nginxLog) writeRequests(conn *connection, instance int, id uint64) {
 		t.accessLines++
 		written++
 	}
-	if written > 0 {
-		t.byOutcome[outcome.OK]++
+	if written == 0 {
+		n.summary.nlb.UnloggedConnections++
+		return
 	}
+	t.byOutcome[outcome.OK]++
 }
 
 // nginxRequestTimes returns $msec, $request_time and $upstream_header_time
@@ -389,6 +391,7 @@ func (n *nginxLog) writeRejected(conn *connection, instance int, id uint64) {
 	c := conn.client
 	rej, ok := drawRejection(n.rnd, conn, n.m.end)
 	if !ok {
+		n.summary.nlb.UnloggedConnections++
 		return
 	}
 	created := rej.created

@@ -274,6 +274,8 @@ func checkRecordsAgainstSummary(t *testing.T, recs []Connection, s Summary) {
 			}
 			if c.Logged {
 				nlbByOutcome[string(c.Outcome)]++
+			} else {
+				nlb.UnloggedConnections++
 			}
 		default:
 			t.Fatalf("record with unknown path %q", c.Path)
@@ -293,6 +295,8 @@ func checkRecordsAgainstSummary(t *testing.T, recs []Connection, s Summary) {
 	assert.Equal(t, s.ALB.Requests, alb.Requests, "ALB requests")
 	assert.Equal(t, s.ALB.Identities, len(albClients), "ALB identities")
 	assert.Equal(t, s.NLB.Connections, nlb.Connections, "NLB connections")
+	assert.Equal(t, s.NLB.UnloggedConnections, nlb.UnloggedConnections, "NLB connections without a line")
+	assert.Zero(t, s.ALB.UnloggedConnections, "ALB connections without a line")
 	assert.Equal(t, s.NLB.FailedConnections, nlb.FailedConnections, "NLB failed connections")
 	assert.Equal(t, s.NLB.Retries, nlb.Retries, "NLB retries")
 	assert.Equal(t, s.NLB.Identities, len(nlbClients), "NLB identities")

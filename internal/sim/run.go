@@ -98,9 +98,20 @@ func (m Malformed) Total() int { return m.Truncated + m.UnterminatedQuote + m.Ba
 
 // PathSummary describes the traffic on one path.
 type PathSummary struct {
-	// Connections counts connection attempts, retries included. On the ALB
-	// path it equals the connection-log lines, damaged ones included.
+	// Connections counts connection attempts, retries included, whose
+	// handshake ended before the end of the run. On the ALB path it equals
+	// the connection-log lines, damaged ones included. On the NLB path it
+	// includes UnloggedConnections, so view tls_handshakes contains
+	// Connections minus UnloggedConnections NLB rows when ingest skips the
+	// health checks by their subnets.
 	Connections int
+	// UnloggedConnections counts the attempts in Connections that left no
+	// log line because nginx would write their first line at or after the
+	// end of the run. Such an attempt is an established connection whose
+	// first response comes too late, or a rejected one whose 400 response
+	// comes too late. Records passes them with Logged false. It is 0 on the
+	// ALB path, which logs each connection when its handshake ends.
+	UnloggedConnections int
 	// FailedConnections counts attempts whose handshake failed.
 	FailedConnections int
 	// Retries counts the attempts that were retries of a failed handshake.
