@@ -138,6 +138,7 @@ scenarios.`,
 			add("alb_failed_connections", sum.ALB.FailedConnections)
 			add("alb_identities", sum.ALB.Identities)
 			add("nlb_connections", sum.NLB.Connections)
+			add("nlb_unlogged_connections", sum.NLB.UnloggedConnections)
 			add("nlb_identities", sum.NLB.Identities)
 			var access, errorLines, healthChecks int
 			for _, term := range sum.Terminators {

@@ -48,6 +48,7 @@ func TestSimulateScenario(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, float64(sum.ALB.FailedConnections), values["alb_failed_connections"])
 	assert.Equal(t, float64(sum.NLB.Connections), values["nlb_connections"])
+	assert.Equal(t, float64(sum.NLB.UnloggedConnections), values["nlb_unlogged_connections"])
 	entries, err := os.ReadDir(filepath.Join(out, "terminators"))
 	require.NoError(t, err)
 	assert.Len(t, entries, 3, "terminator folders")
