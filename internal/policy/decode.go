@@ -33,9 +33,10 @@ type defaulter interface {
 // the work of yaml.v3's Decoder with KnownFields(true) and adds what that
 // decoder's errors lack: the field path in every error, durations with days,
 // and dates. A time.Time field tagged date:"end" reads a date as the end of
-// that day. The decoder records the line of every field it sets, for the
-// errors of validation, and goes on after an error so that one run reports
-// them all.
+// that day. A float64 field tagged number:"per-minute" is a number per
+// minute, not a fraction, so its errors give no fraction hint. The decoder
+// records the line of every field it sets, for the errors of validation,
+// and goes on after an error so that one run reports them all.
 type decoder struct {
 	file   string
 	lines  map[string]int
@@ -54,9 +55,9 @@ func (d *decoder) fail(line int, path, format string, args ...any) {
 }
 
 // decode sets out, an addressable value, from node. path is the field path
-// of out, "" for the document's root. endOfDay applies to a time.Time out: a
-// date then stands for the first instant of the next day, not of that day.
-func (d *decoder) decode(node *yaml.Node, path string, out reflect.Value, endOfDay bool) {
+// of out, "" for the document's root. tag is the struct tag of the field
+// out, which sets how a time.Time or a float64 is read.
+func (d *decoder) decode(node *yaml.Node, path string, out reflect.Value, tag reflect.StructTag) {
 	for node.Kind == yaml.AliasNode {
 		node = node.Alias
 	}
@@ -76,6 +77,7 @@ func (d *decoder) decode(node *yaml.Node, path string, out reflect.Value, endOfD
 		d.scalar(node, path, out, func(s string) (any, error) { return parseDuration(s) })
 		return
 	case timeType:
+		endOfDay := tag.Get("date") == "end"
 		d.scalar(node, path, out, func(s string) (any, error) { return parseTime(s, endOfDay) })
 		return
 	case prefixType:
@@ -97,7 +99,7 @@ func (d *decoder) decode(node *yaml.Node, path string, out reflect.Value, endOfD
 		// Trimming drops the final newline of a folded or literal block (> or |).
 		d.scalar(node, path, out, func(s string) (any, error) { return strings.TrimSpace(s), nil })
 	case reflect.Float64:
-		d.number(node, path, out)
+		d.number(node, path, out, tag.Get("number") == "per-minute")
 	case reflect.Int:
 		d.integer(node, path, out)
 	default:
@@ -135,8 +137,7 @@ func (d *decoder) mapping(node *yaml.Node, path string, out reflect.Value) {
 			continue
 		}
 		d.lines[fieldPath] = key.Line
-		endOfDay := out.Type().Field(index).Tag.Get("date") == "end"
-		d.decode(value, fieldPath, out.Field(index), endOfDay)
+		d.decode(value, fieldPath, out.Field(index), out.Type().Field(index).Tag)
 	}
 }
 
@@ -196,7 +197,7 @@ func (d *decoder) sequence(node *yaml.Node, path string, out reflect.Value) {
 
 	items := reflect.MakeSlice(out.Type(), len(node.Content), len(node.Content))
 	for i, item := range node.Content {
-		d.decode(item, fmt.Sprintf("%s[%d]", path, i), items.Index(i), false)
+		d.decode(item, fmt.Sprintf("%s[%d]", path, i), items.Index(i), "")
 	}
 	out.Set(items)
 }
@@ -220,17 +221,24 @@ func (d *decoder) scalar(node *yaml.Node, path string, out reflect.Value, parse 
 	out.Set(reflect.ValueOf(value).Convert(out.Type()))
 }
 
-// number sets the float64 out from a YAML int or float.
-func (d *decoder) number(node *yaml.Node, path string, out reflect.Value) {
+// number sets the float64 out from a YAML int or float. perMinute marks a
+// number per minute, whose errors give an example of that kind instead of
+// the hint for fractions.
+func (d *decoder) number(node *yaml.Node, path string, out reflect.Value, perMinute bool) {
 	d.scalar(node, path, out, func(s string) (any, error) {
-		if node.ShortTag() != "!!int" && node.ShortTag() != "!!float" {
-			return nil, invalidNumber(s, "a number such as 0.05")
+		finite := ""
+		if node.ShortTag() == "!!int" || node.ShortTag() == "!!float" {
+			var f float64
+			if err := node.Decode(&f); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+				return f, nil
+			}
+			finite = "finite "
 		}
-		var f float64
-		if err := node.Decode(&f); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, invalidNumber(s, "a finite number such as 0.05")
+
+		if perMinute {
+			return nil, fmt.Errorf("invalid value %q: expected a %snumber per minute, such as 5", s, finite)
 		}
-		return f, nil
+		return nil, invalidNumber(s, "a "+finite+"number such as 0.05")
 	})
 }
 

@@ -1,6 +1,6 @@
 // Package policy loads the policy file that `cutover analyze` judges the two
-// paths by, and that sets which Route 53 records `cutover gate` moves and in
-// which steps.
+// paths by, that sets which Route 53 records `cutover gate` moves and in
+// which steps, and that names the NLB that `cutover decommission` removes.
 //
 // A policy file is YAML with a version and one section per command:
 //
@@ -15,12 +15,15 @@
 //	      name: mtls.api.example.com
 //	      nlb_set_identifier: nlb
 //	      alb_set_identifier: alb
+//	decommission:
+//	  load_balancer: partner-api-nlb
 //
-// Every field except version is optional, and so is the gate section, but a
-// gate section must list its records. Parse and Load decode the file onto
-// Default, and a gate section onto DefaultGate, so a field that the file
-// leaves out keeps its default. Decoding is
-// strict. An unknown field, a value of the wrong type, a second YAML document
+// Every field except version is optional, and so are the gate and the
+// decommission sections. But a gate section must list its records, and a
+// decommission section must name its load balancer. Parse and Load decode
+// the file onto Default, a gate section onto DefaultGate and a
+// decommission section onto DefaultDecommission, so a field that the file
+// leaves out keeps its default. Decoding is strict. An unknown field, a value of the wrong type, a second YAML document
 // or a key set twice is an error, and so is every value that Validate
 // rejects. Each error is a *FieldError that names the file, the line and the
 // field path, such as analyze.waivers[1].until. docs/policy.md lists every
@@ -46,6 +49,9 @@
 //	             by setting the weights of the NLB's and the ALB's records
 //	bake         the minimum time that the gate stays at a step before the
 //	             next one
+//	drain time   how long the NLB must see at most the background rate of new
+//	             flows, once its records' weight is 0 and their TTL has
+//	             passed, before the decommission removes it
 //
 // Durations are written as Go durations with an added day unit d, which may
 // only lead: 15m, 2h, 7d, 1d12h. Times are RFC 3339 (2026-11-02T09:00:00Z) or

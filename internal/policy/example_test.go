@@ -156,3 +156,68 @@ func TestDocumentedGateDefaults(t *testing.T) {
 	assert.Equal(t, &want, got.Gate)
 	assert.Len(t, got.Gate.Records, 1)
 }
+
+// decommissionPolicy is a commented policy with a gate and a decommission
+// section.
+const decommissionPolicy = "testdata/decommission.yaml"
+
+func TestDecommissionPolicy(t *testing.T) {
+	got, err := Load(decommissionPolicy)
+	require.NoError(t, err)
+
+	want := &Decommission{
+		LoadBalancer:       "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/partner-api-nlb/50dc6c495c0c9188",
+		DrainTime:          time.Hour,
+		BackgroundNewFlows: 10,
+		LookBack:           35 * 24 * time.Hour,
+		SnapshotDir:        ".cutover/partner-api/snapshots",
+	}
+	assert.Equal(t, want, got.Decommission)
+	assert.Equal(t, []string{"Z0123456789ABCDEFGHIJ", "Z9ZZZZZZZZZZZZ"}, got.DecommissionZones())
+	assert.Equal(t, Default().Analyze, got.Analyze)
+	require.NotNil(t, got.Gate)
+	assert.Len(t, got.Gate.Records, 2)
+}
+
+func TestDocumentedDecommissionDefaults(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/policy.md")
+	require.NoError(t, err)
+
+	// The first YAML block after the heading is a decommission section with
+	// a load balancer and every default.
+	_, section, found := strings.Cut(string(doc), "## `decommission`")
+	require.True(t, found)
+	_, block, found := strings.Cut(section, "```yaml\n")
+	require.True(t, found)
+	block, _, found = strings.Cut(block, "```")
+	require.True(t, found)
+
+	got, err := Parse([]byte("version: 1\n"+block), "docs/policy.md")
+	require.NoError(t, err)
+	require.NotNil(t, got.Decommission)
+	want := DefaultDecommission()
+	want.LoadBalancer = got.Decommission.LoadBalancer
+	assert.Equal(t, &want, got.Decommission)
+	assert.NotEmpty(t, got.Decommission.LoadBalancer)
+}
+
+func TestDocumentedDecommissionExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/policy.md")
+	require.NoError(t, err)
+
+	// The last YAML block of the section is an example with a gate section,
+	// whose zones the decommission searches.
+	_, section, found := strings.Cut(string(doc), "## `decommission`")
+	require.True(t, found)
+	section, _, _ = strings.Cut(section, "\n## ")
+	blocks := strings.Split(section, "```yaml\n")
+	require.GreaterOrEqual(t, len(blocks), 3, "the section has a defaults block and an example")
+	block, _, found := strings.Cut(blocks[len(blocks)-1], "```")
+	require.True(t, found)
+
+	got, err := Parse([]byte("version: 1\n"+block), "docs/policy.md")
+	require.NoError(t, err)
+	require.NotNil(t, got.Decommission)
+	assert.NotEqual(t, DefaultDecommission().DrainTime, got.Decommission.DrainTime, "the example sets its own drain time")
+	assert.NotEmpty(t, got.DecommissionZones())
+}

@@ -18,12 +18,20 @@ func FuzzParse(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(gateExample)
+	decommissionExample, err := os.ReadFile(decommissionPolicy)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(decommissionExample)
 	f.Add([]byte(fullFile))
 	f.Add([]byte(waiverFile))
 	f.Add([]byte("version: 1\nanalyze:\n  window: &w {settle: 1d}\n  baseline: *w\n"))
 	f.Add([]byte(gateFile))
 	f.Add([]byte(gateBase + "  steps: [&s {weight: 10, bake: 2h}, 100]\n  total_weight: 20\n"))
 	f.Add([]byte("version: 1\ngate:\n"))
+	f.Add([]byte(decommissionFile))
+	f.Add([]byte(decommissionBase + "  zones: [&z /hostedzone/Z1, Z2]\n  background_new_flows: 0.25\n"))
+	f.Add([]byte("version: 1\ndecommission: {load_balancer: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/alb/50dc6c495c0c9188'}\n"))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := Parse(data, "fuzz.yaml")

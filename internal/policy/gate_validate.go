@@ -107,17 +107,27 @@ func (v *validator) recordSet(path string, r *RecordSet, first map[recordKey]str
 // zoneID checks r.ZoneID, removes its "/hostedzone/" prefix, and reports
 // whether it is valid.
 func (v *validator) zoneID(path string, r *RecordSet) bool {
-	zoneID := strings.TrimPrefix(r.ZoneID, "/hostedzone/")
-	switch {
-	case zoneID == "":
+	if strings.TrimPrefix(r.ZoneID, "/hostedzone/") == "" {
 		v.fail(path, "missing hosted zone ID: set the ID of the zone that contains the records, such as Z0123456789ABCDEFGHIJ")
 		return false
-	case !zoneIDPattern.MatchString(zoneID):
-		v.fail(path, "invalid hosted zone ID %q: expected up to 32 upper-case letters and digits, such as Z0123456789ABCDEFGHIJ", r.ZoneID)
+	}
+	zoneID, err := canonicalZoneID(r.ZoneID)
+	if err != nil {
+		v.fail(path, "%v", err)
 		return false
 	}
 	r.ZoneID = zoneID
 	return true
+}
+
+// canonicalZoneID returns the hosted zone ID id without its "/hostedzone/"
+// prefix, as the Route 53 API returns IDs.
+func canonicalZoneID(id string) (string, error) {
+	zoneID := strings.TrimPrefix(id, "/hostedzone/")
+	if !zoneIDPattern.MatchString(zoneID) {
+		return "", fmt.Errorf("invalid hosted zone ID %q: expected up to 32 upper-case letters and digits, such as Z0123456789ABCDEFGHIJ", id)
+	}
+	return zoneID, nil
 }
 
 // recordName checks r.Name, writes it in lower case with a trailing dot,

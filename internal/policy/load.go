@@ -84,7 +84,7 @@ func Parse(data []byte, name string) (Policy, error) {
 		return Policy{}, &FieldError{File: name, Line: extra.Line, Err: errors.New("more than one YAML document: a policy file contains one")}
 	}
 
-	d.decode(root.Content[0], "", reflect.ValueOf(&p).Elem(), false)
+	d.decode(root.Content[0], "", reflect.ValueOf(&p).Elem(), "")
 	if len(d.errs) > 0 {
 		return Policy{}, errors.Join(d.errs...)
 	}

@@ -181,7 +181,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		// Decoding.
 		{"unknown top-level field", "version: 1\nrollout:\n  steps: [10]\n",
-			`p.yaml:2: rollout: unknown field "rollout": expected one of version, name, description, analyze, gate`},
+			`p.yaml:2: rollout: unknown field "rollout": expected one of version, name, description, analyze, gate, decommission`},
 		{"mistyped field", "version: 1\nanalyze:\n  margins:\n    handshake_failure: 0.002\n",
 			`p.yaml:4: analyze.margins.handshake_failure: unknown field "handshake_failure": expected one of handshake_failure_rate, http_5xx_rate, response_header_time, client_4xx_rate, traffic_share`},
 		{"unknown waiver field", "version: 1\nanalyze:\n  waivers:\n    - outcomes: [revoked]\n      reason: r\n      until: 2026-12-31\n      expires: 2026-12-31\n",

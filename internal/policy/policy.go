@@ -35,6 +35,12 @@ type Policy struct {
 	// it leaves out. RequireGate returns it, or the error to report without
 	// it.
 	Gate *Gate `yaml:"gate"`
+	// Decommission sets which NLB `cutover decommission` removes and the
+	// evidence it needs first, or is nil when the file has no decommission
+	// section. A decommission
+	// section takes DefaultDecommission for the fields that it leaves out.
+	// RequireDecommission returns it, or the error to report without it.
+	Decommission *Decommission `yaml:"decommission"`
 
 	// File is the name of the file the policy was loaded from, as given to
 	// Load or Parse, and "" for Default.

@@ -15,8 +15,9 @@ import (
 // Validate checks every field of p and prepares its waivers for Match: it
 // writes their subjects and serials in canonical form and compiles their
 // subject patterns. It also writes the gate section's record sets in
-// canonical form, as RecordSet describes. Parse calls it, so only a policy built or changed in Go
-// needs it. The error joins one *FieldError per invalid field, without
+// canonical form, as RecordSet describes, and the decommission section's
+// zone IDs without their "/hostedzone/" prefix. Parse calls it, so only a
+// policy built or changed in Go needs it. The error joins one *FieldError per invalid field, without
 // lines.
 func (p *Policy) Validate() error {
 	return p.validate(p.File, nil)
@@ -87,6 +88,9 @@ func (p *Policy) validate(file string, lines map[string]int) error {
 
 	if p.Gate != nil {
 		v.gate("gate", p.Gate)
+	}
+	if p.Decommission != nil {
+		v.decommission("decommission", p.Decommission)
 	}
 	return errors.Join(v.errs...)
 }
@@ -216,6 +220,13 @@ func (v *validator) duration(path string, d, minimum time.Duration) {
 		v.fail(path, "invalid duration %s: must not be negative", d)
 	case d < minimum:
 		v.fail(path, "invalid duration %s: must be at least %s", d, minimum)
+	}
+}
+
+// positiveDuration checks that d is more than 0.
+func (v *validator) positiveDuration(path string, d time.Duration) {
+	if d <= 0 {
+		v.fail(path, "invalid duration %s: must be more than 0", d)
 	}
 }
 
