@@ -10,6 +10,8 @@
 //     Smithy-Protocol: rpc-v2-cbor. See [CloudWatch].
 //   - CloudWatch Logs: AWS JSON 1.1, a POST with the header
 //     X-Amz-Target: Logs_20140328.NAME. See [Logs].
+//   - EC2: ec2query, a form with Action and Version=2016-11-15, for
+//     instances, Elastic IP addresses and VPC endpoint services. See [EC2].
 //   - Elastic Load Balancing v2: awsQuery, a form with Action and
 //     Version=2015-12-01. See [ELBv2].
 //   - Route 53: REST-XML under the path /2013-04-01/. See [Route53].

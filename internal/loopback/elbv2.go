@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -41,6 +42,16 @@ type LoadBalancer struct {
 	// State is the state code, such as "active" or "provisioning". Empty
 	// means "active".
 	State string
+	// AvailabilityZones are the load balancer's subnet mappings, one per
+	// zone. Only a network load balancer may have addresses in them.
+	AvailabilityZones []AvailabilityZone
+	// Attributes are the key/value pairs that
+	// DescribeLoadBalancerAttributes returns. AddLoadBalancer fills in the
+	// defaults of the type for the keys that are missing, see
+	// defaultLoadBalancerAttributes.
+	Attributes map[string]string
+	// Tags are the tags that DescribeTags returns, in key order.
+	Tags map[string]string
 }
 
 // TargetGroup is an Elastic Load Balancing v2 target group.
@@ -57,6 +68,16 @@ type TargetGroup struct {
 	// "instance".
 	TargetType string
 	VPCID      string
+	// Attributes are the key/value pairs that
+	// DescribeTargetGroupAttributes returns. AddTargetGroup fills in the
+	// defaults of the protocol for the keys that are missing, see
+	// defaultTargetGroupAttributes.
+	Attributes map[string]string
+	// Tags are the tags that DescribeTags returns, in key order.
+	Tags map[string]string
+	// Targets are the registered targets, in registration order. See
+	// RegisterTargets for the defaults and checks.
+	Targets []Target
 }
 
 // ELBv2 stores load balancers, target groups, listeners and trust stores
@@ -85,7 +106,8 @@ func NewELBv2(region, accountID string) *ELBv2 {
 
 // AddLoadBalancer stores lb with defaults for its empty fields and returns
 // the stored value. It returns an error when the name is missing or taken,
-// the ARN is taken, or the type or scheme is invalid.
+// the ARN is taken, or the type, scheme, subnet mappings or a boolean
+// attribute is invalid.
 func (e *ELBv2) AddLoadBalancer(lb LoadBalancer) (LoadBalancer, error) {
 	if lb.Name == "" {
 		return LoadBalancer{}, fmt.Errorf("add load balancer: name is missing")
@@ -112,6 +134,15 @@ func (e *ELBv2) AddLoadBalancer(lb LoadBalancer) (LoadBalancer, error) {
 	if lb.Scheme != "internet-facing" && lb.Scheme != "internal" {
 		return LoadBalancer{}, fmt.Errorf("add load balancer %q: invalid scheme %q, want internet-facing or internal", lb.Name, lb.Scheme)
 	}
+	if err := checkAvailabilityZones(lb); err != nil {
+		return LoadBalancer{}, fmt.Errorf("add load balancer %q: %w", lb.Name, err)
+	}
+	if err := checkLoadBalancerAttributes(lb.Attributes); err != nil {
+		return LoadBalancer{}, fmt.Errorf("add load balancer %q: %w", lb.Name, err)
+	}
+	lb.AvailabilityZones = cloneAvailabilityZones(lb.AvailabilityZones)
+	lb.Attributes = withDefaults(lb.Attributes, defaultLoadBalancerAttributes(lb.Type))
+	lb.Tags = maps.Clone(lb.Tags)
 
 	id := randomHex(8)
 	if lb.ARN == "" {
@@ -132,12 +163,13 @@ func (e *ELBv2) AddLoadBalancer(lb LoadBalancer) (LoadBalancer, error) {
 		}
 	}
 	e.loadBalancers = append(e.loadBalancers, lb)
-	return lb, nil
+	return cloneLoadBalancer(lb), nil
 }
 
 // AddTargetGroup stores tg with defaults for its empty fields and returns
 // the stored value. It returns an error when the name is missing or taken,
-// the ARN is taken, or a load balancer ARN is not stored.
+// the ARN is taken, a load balancer ARN is not stored, or a target is
+// invalid.
 func (e *ELBv2) AddTargetGroup(tg TargetGroup) (TargetGroup, error) {
 	if tg.Name == "" {
 		return TargetGroup{}, fmt.Errorf("add target group: name is missing")
@@ -149,6 +181,13 @@ func (e *ELBv2) AddTargetGroup(tg TargetGroup) (TargetGroup, error) {
 		tg.ARN = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/%s", e.region, e.accountID, tg.Name, randomHex(8))
 	}
 	tg.LoadBalancerARNs = append([]string(nil), tg.LoadBalancerARNs...)
+	tg.Attributes = withDefaults(tg.Attributes, defaultTargetGroupAttributes(tg.Protocol))
+	tg.Tags = maps.Clone(tg.Tags)
+	targets, err := normalizeTargets(tg, tg.Targets)
+	if err != nil {
+		return TargetGroup{}, fmt.Errorf("add target group %q: %w", tg.Name, err)
+	}
+	tg.Targets = targets
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -166,7 +205,58 @@ func (e *ELBv2) AddTargetGroup(tg TargetGroup) (TargetGroup, error) {
 		}
 	}
 	e.targetGroups = append(e.targetGroups, tg)
-	return tg, nil
+	return cloneTargetGroup(tg), nil
+}
+
+// LoadBalancers returns copies of the stored load balancers in the order
+// they were added.
+func (e *ELBv2) LoadBalancers() []LoadBalancer {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var copies []LoadBalancer
+	for _, lb := range e.loadBalancers {
+		copies = append(copies, cloneLoadBalancer(lb))
+	}
+	return copies
+}
+
+// TargetGroups returns copies of the stored target groups in the order
+// they were added.
+func (e *ELBv2) TargetGroups() []TargetGroup {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var copies []TargetGroup
+	for _, tg := range e.targetGroups {
+		copies = append(copies, cloneTargetGroup(tg))
+	}
+	return copies
+}
+
+// Listeners returns copies of the stored listeners in the order they were
+// added.
+func (e *ELBv2) Listeners() []Listener {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var copies []Listener
+	for _, l := range e.listeners {
+		copies = append(copies, cloneListener(l))
+	}
+	return copies
+}
+
+func cloneLoadBalancer(lb LoadBalancer) LoadBalancer {
+	lb.AvailabilityZones = cloneAvailabilityZones(lb.AvailabilityZones)
+	lb.Attributes = maps.Clone(lb.Attributes)
+	lb.Tags = maps.Clone(lb.Tags)
+	return lb
+}
+
+func cloneTargetGroup(tg TargetGroup) TargetGroup {
+	tg.LoadBalancerARNs = slices.Clone(tg.LoadBalancerARNs)
+	tg.Attributes = maps.Clone(tg.Attributes)
+	tg.Tags = maps.Clone(tg.Tags)
+	tg.Targets = slices.Clone(tg.Targets)
+	return tg
 }
 
 // loadBalancerByARN must be called with e.mu held.
@@ -180,7 +270,9 @@ func (e *ELBv2) loadBalancerByARN(arn string) (LoadBalancer, bool) {
 }
 
 // ServeHTTP handles an awsQuery request. It supports DescribeLoadBalancers,
-// DescribeTargetGroups, DescribeListeners, DescribeListenerAttributes,
+// DescribeLoadBalancerAttributes, DeleteLoadBalancer, DescribeTargetGroups,
+// DescribeTargetGroupAttributes, DescribeTargetHealth, DeleteTargetGroup,
+// DescribeListeners, DescribeListenerAttributes, DescribeTags,
 // DescribeTrustStores, DescribeTrustStoreRevocations,
 // GetTrustStoreCaCertificatesBundle and GetTrustStoreRevocationContent,
 // and rejects other actions with InvalidAction. It also serves the
@@ -208,8 +300,20 @@ func (e *ELBv2) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch query.Action {
 		case "DescribeLoadBalancers":
 			e.describeLoadBalancers(w, query)
+		case "DescribeLoadBalancerAttributes":
+			e.describeLoadBalancerAttributes(w, query)
+		case "DeleteLoadBalancer":
+			e.deleteLoadBalancer(w, query)
 		case "DescribeTargetGroups":
 			e.describeTargetGroups(w, query)
+		case "DescribeTargetGroupAttributes":
+			e.describeTargetGroupAttributes(w, query)
+		case "DescribeTargetHealth":
+			e.describeTargetHealth(w, query)
+		case "DeleteTargetGroup":
+			e.deleteTargetGroup(w, query)
+		case "DescribeTags":
+			e.describeTags(w, query)
 		case "DescribeListeners":
 			e.describeListeners(w, query)
 		case "DescribeListenerAttributes":
@@ -355,6 +459,7 @@ func (e *ELBv2) describeLoadBalancers(w http.ResponseWriter, query awsQueryReque
 			Type:                  lb.Type,
 			VpcID:                 lb.VPCID,
 			State:                 loadBalancerStateXML{Code: lb.State},
+			AvailabilityZones:     availabilityZonesXML(lb.AvailabilityZones),
 		})
 	}
 	writeAWSQueryResult(w, ELBv2Namespace, query.Action, result)
@@ -468,14 +573,15 @@ type describeLoadBalancersResult struct {
 }
 
 type loadBalancerXML struct {
-	LoadBalancerArn       string               `xml:"LoadBalancerArn"`
-	LoadBalancerName      string               `xml:"LoadBalancerName"`
-	DNSName               string               `xml:"DNSName,omitempty"`
-	CanonicalHostedZoneID string               `xml:"CanonicalHostedZoneId,omitempty"`
-	Scheme                string               `xml:"Scheme"`
-	Type                  string               `xml:"Type"`
-	VpcID                 string               `xml:"VpcId,omitempty"`
-	State                 loadBalancerStateXML `xml:"State"`
+	LoadBalancerArn       string                `xml:"LoadBalancerArn"`
+	LoadBalancerName      string                `xml:"LoadBalancerName"`
+	DNSName               string                `xml:"DNSName,omitempty"`
+	CanonicalHostedZoneID string                `xml:"CanonicalHostedZoneId,omitempty"`
+	Scheme                string                `xml:"Scheme"`
+	Type                  string                `xml:"Type"`
+	VpcID                 string                `xml:"VpcId,omitempty"`
+	State                 loadBalancerStateXML  `xml:"State"`
+	AvailabilityZones     []availabilityZoneXML `xml:"AvailabilityZones>member"`
 }
 
 type loadBalancerStateXML struct {

@@ -30,6 +30,8 @@ type Listener struct {
 	// Attributes are the key/value pairs that DescribeListenerAttributes
 	// returns, in key order.
 	Attributes map[string]string
+	// Tags are the tags that DescribeTags returns, in key order.
+	Tags map[string]string
 }
 
 // MutualAuthentication is the mutual TLS configuration of a listener.
@@ -72,6 +74,7 @@ func (e *ELBv2) AddListener(l Listener) (Listener, error) {
 		l.MutualAuthentication = &mtls
 	}
 	l.Attributes = maps.Clone(l.Attributes)
+	l.Tags = maps.Clone(l.Tags)
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -157,6 +160,7 @@ func cloneListener(l Listener) Listener {
 		l.MutualAuthentication = &mtls
 	}
 	l.Attributes = maps.Clone(l.Attributes)
+	l.Tags = maps.Clone(l.Tags)
 	return l
 }
 

@@ -86,6 +86,9 @@ type ErrorFormat struct {
 	// ThrottlingCode is the protocol's error code for throttling, such as
 	// "Throttling" for awsQuery.
 	ThrottlingCode string
+	// ThrottlingStatus is the HTTP status of the throttling error, such as
+	// 503 for EC2. Zero means 400.
+	ThrottlingStatus int
 	// Write sends an error response with the HTTP status, code and message.
 	Write func(w http.ResponseWriter, status int, code, message string)
 }
@@ -198,7 +201,11 @@ func (f *Faults) Serve(w http.ResponseWriter, r *http.Request, action string, fo
 
 	switch fault.Kind {
 	case FaultThrottle:
-		format.Write(w, http.StatusBadRequest, format.ThrottlingCode, "Rate exceeded (injected fault)")
+		status := format.ThrottlingStatus
+		if status == 0 {
+			status = http.StatusBadRequest
+		}
+		format.Write(w, status, format.ThrottlingCode, "Rate exceeded (injected fault)")
 	case FaultInternalError:
 		format.Write(w, http.StatusInternalServerError, "InternalFailure", "Internal failure (injected fault)")
 	case FaultDelay:

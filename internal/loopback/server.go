@@ -43,7 +43,8 @@ func (o Options) withDefaults() Options {
 }
 
 // Server is a running loopback server that serves S3, Elastic Load
-// Balancing v2, CloudWatch, CloudWatch Logs, Route 53 and STS on one port.
+// Balancing v2, CloudWatch, CloudWatch Logs, Route 53, STS and EC2 on one
+// port.
 type Server struct {
 	// URL is the server's base URL, such as "http://127.0.0.1:40123", for
 	// AWS_ENDPOINT_URL or --endpoint-url.
@@ -58,6 +59,9 @@ type Server struct {
 	Route53 *Route53
 	// STS is the caller identity that STS returns.
 	STS *STS
+	// EC2 is the state of EC2 instances, Elastic IP addresses and VPC
+	// endpoint services.
+	EC2 *EC2
 
 	region string
 	s3     *s3mem.Backend
@@ -80,6 +84,7 @@ func Start(opts Options) (*Server, error) {
 		Logs:       NewLogs(opts.Region, opts.AccountID, opts.Now),
 		Route53:    NewRoute53(opts.Now),
 		STS:        NewSTS(opts.AccountID),
+		EC2:        NewEC2(opts.Region, opts.AccountID),
 		region:     opts.Region,
 		s3:         s3mem.New(),
 	}
@@ -90,6 +95,7 @@ func Start(opts Options) (*Server, error) {
 	routes.handleQuery(elbv2Version, s.ELBv2)
 	routes.handlePrefix(elbv2ContentPathPrefix, s.ELBv2)
 	routes.handleQuery(stsVersion, s.STS)
+	routes.handleQuery(ec2Version, s.EC2)
 	routes.handlePrefix(route53PathPrefix, s.Route53)
 
 	s.server = &http.Server{Handler: routes, ReadHeaderTimeout: 10 * time.Second}

@@ -198,7 +198,7 @@ func TestRouterUnknownServices(t *testing.T) {
 			name:        "query version",
 			path:        "/",
 			contentType: "application/x-www-form-urlencoded",
-			body:        url.Values{"Action": {"DescribeInstances"}, "Version": {"2016-11-15"}}.Encode(),
+			body:        url.Values{"Action": {"DescribeAutoScalingGroups"}, "Version": {"2011-01-01"}}.Encode(),
 			wantStatus:  http.StatusBadRequest,
 			wantBody:    "<Code>InvalidAction</Code>",
 		},
