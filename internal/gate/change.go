@@ -309,7 +309,7 @@ func samePairs(a, b []Pair) bool {
 		return false
 	}
 	for i := range a {
-		if !sameRecord(a[i].NLB, b[i].NLB) || !sameRecord(a[i].ALB, b[i].ALB) {
+		if !SameRecord(a[i].NLB, b[i].NLB) || !SameRecord(a[i].ALB, b[i].ALB) {
 			return false
 		}
 	}

@@ -87,7 +87,7 @@ func weightsFor(albPercent, total int) (nlb, alb int64) {
 func ReadWeights(ctx context.Context, api Route53API, sets []RecordSet) (Weights, error) {
 	var w Weights
 	for _, set := range sets {
-		records, err := listRecords(ctx, api, set)
+		records, err := ListRecords(ctx, api, set)
 		if err != nil {
 			return Weights{}, err
 		}
@@ -117,11 +117,11 @@ func ReadWeights(ctx context.Context, api Route53API, sets []RecordSet) (Weights
 	return w, nil
 }
 
-// listRecords returns the records of one name and type, following
+// ListRecords returns the records of one name and type, following
 // ListResourceRecordSets' pages, which start at a name and type and run
 // through the rest of the zone in Route 53's order.
-func listRecords(ctx context.Context, api Route53API, set RecordSet) ([]types.ResourceRecordSet, error) {
-	name := canonicalName(set.Name)
+func ListRecords(ctx context.Context, api Route53API, set RecordSet) ([]types.ResourceRecordSet, error) {
+	name := CanonicalName(set.Name)
 	in := &route53.ListResourceRecordSetsInput{
 		HostedZoneId:    aws.String(set.ZoneID),
 		StartRecordName: aws.String(name),
@@ -134,7 +134,7 @@ func listRecords(ctx context.Context, api Route53API, set RecordSet) ([]types.Re
 			return nil, fmt.Errorf("list the records of %s: %w", set, err)
 		}
 		for _, r := range out.ResourceRecordSets {
-			if canonicalName(aws.ToString(r.Name)) != name || string(r.Type) != set.Type {
+			if CanonicalName(aws.ToString(r.Name)) != name || string(r.Type) != set.Type {
 				return records, nil
 			}
 			records = append(records, r)
@@ -148,8 +148,8 @@ func listRecords(ctx context.Context, api Route53API, set RecordSet) ([]types.Re
 	}
 }
 
-// canonicalName returns a DNS name in lower case with a trailing dot.
-func canonicalName(name string) string {
+// CanonicalName returns a DNS name in lower case with a trailing dot.
+func CanonicalName(name string) string {
 	name = strings.ToLower(name)
 	if !strings.HasSuffix(name, ".") {
 		name += "."
@@ -157,11 +157,11 @@ func canonicalName(name string) string {
 	return name
 }
 
-// sameRecord reports whether two records are the same for Route 53's
+// SameRecord reports whether two records are the same for Route 53's
 // exact-match DELETE: every field that ListResourceRecordSets returns for a
 // weighted record.
-func sameRecord(a, b types.ResourceRecordSet) bool {
-	if canonicalName(aws.ToString(a.Name)) != canonicalName(aws.ToString(b.Name)) || a.Type != b.Type ||
+func SameRecord(a, b types.ResourceRecordSet) bool {
+	if CanonicalName(aws.ToString(a.Name)) != CanonicalName(aws.ToString(b.Name)) || a.Type != b.Type ||
 		aws.ToString(a.SetIdentifier) != aws.ToString(b.SetIdentifier) ||
 		aws.ToInt64(a.Weight) != aws.ToInt64(b.Weight) || (a.Weight == nil) != (b.Weight == nil) ||
 		aws.ToInt64(a.TTL) != aws.ToInt64(b.TTL) || (a.TTL == nil) != (b.TTL == nil) ||
@@ -173,7 +173,7 @@ func sameRecord(a, b types.ResourceRecordSet) bool {
 	}
 	if a.AliasTarget != nil {
 		x, y := a.AliasTarget, b.AliasTarget
-		if canonicalName(aws.ToString(x.DNSName)) != canonicalName(aws.ToString(y.DNSName)) ||
+		if CanonicalName(aws.ToString(x.DNSName)) != CanonicalName(aws.ToString(y.DNSName)) ||
 			aws.ToString(x.HostedZoneId) != aws.ToString(y.HostedZoneId) || x.EvaluateTargetHealth != y.EvaluateTargetHealth {
 			return false
 		}
