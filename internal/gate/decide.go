@@ -22,6 +22,9 @@ const (
 	// HaltWait means there is not enough evidence yet, or the step has not
 	// baked long enough.
 	HaltWait Verdict = "HALT-WAIT"
+	// Rollback is a rollback that an operator asked for, which judges no
+	// check.
+	Rollback Verdict = "ROLLBACK"
 )
 
 // Step is one weight of the policy's steps, with its bake time.

@@ -28,6 +28,9 @@ type Tick struct {
 // was. The replay shows when the gate would have stepped, halted or rolled
 // back with the policy's margins and bake times.
 //
+// As the gate does, the replay holds after a rollback and never steps
+// forward again, because no operator resumes it.
+//
 // NOTE: the stored traffic followed the weights of the time, not the
 // replayed ones, so the analysis skips the traffic share check.
 func Replay(ctx context.Context, cfg Config, ev Evaluator, from, to time.Time, interval time.Duration, startPercent int) ([]Tick, error) {
@@ -42,6 +45,7 @@ func Replay(ctx context.Context, cfg Config, ev Evaluator, from, to time.Time, i
 	}
 	percent, started := startPercent, from
 	var firstStep *analyze.Window
+	var heldSince time.Time
 	if len(cfg.Steps) > 0 && startPercent == cfg.Steps[0].Percent {
 		firstStep = &analyze.Window{From: from}
 	}
@@ -62,6 +66,11 @@ func Replay(ctx context.Context, cfg Config, ev Evaluator, from, to time.Time, i
 		d, err := Decide(cfg.Steps, Input{Now: now, Percent: percent, StepStartedAt: started, Analysis: res, RollbackOn: cfg.RollbackOn})
 		if err != nil {
 			return ticks, err
+		}
+		if !heldSince.IsZero() && d.Verdict == Go && d.To > percent {
+			d.Verdict, d.To = HaltFail, percent
+			d.Reasons = append([]string{fmt.Sprintf("The gate holds since the rollback at %s: no one resumes it in a replay.",
+				heldSince.Format(time.RFC3339))}, d.Reasons...)
 		}
 		tick := Tick{Time: now, Percent: percent, StepStartedAt: started, Decision: d}
 		if res != nil {
@@ -85,6 +94,9 @@ func Replay(ctx context.Context, cfg Config, ev Evaluator, from, to time.Time, i
 			firstStep = &analyze.Window{From: now}
 		case firstStep != nil && firstStep.To.IsZero():
 			firstStep.To = now
+		}
+		if d.Rollback {
+			heldSince = now
 		}
 		percent, started = d.To, now
 	}

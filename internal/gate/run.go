@@ -84,6 +84,9 @@ type Options struct {
 	Action Action
 	// Execute sends the change. Without it the run is a dry run.
 	Execute bool
+	// Resume lifts the hold that a rollback left, so that the gate may step
+	// forward again. Only an executed run saves the lifted hold.
+	Resume bool
 }
 
 // Report is the decision and the outcome of one run.
@@ -189,6 +192,21 @@ func Run(ctx context.Context, cfg Config, deps Deps, opts Options) (Report, erro
 		e.Before, e.After = before, before
 		return save(ctx, deps, &report, st, version, e)
 	}
+	if h := st.Hold; h != nil && opts.Action == ActionEvaluate {
+		switch {
+		case opts.Resume:
+			report.Notes = append(report.Notes, fmt.Sprintf("The hold after the rollback from %d %% to %d %% at %s is lifted.",
+				h.FromWeight, h.ToWeight, h.Since.Format(time.RFC3339)))
+			if opts.Execute {
+				st.Hold = nil
+			}
+		case decision.Verdict == Go && decision.To > decision.From:
+			decision.Verdict, decision.To, target = HaltFail, decision.From, decision.From
+			decision.Reasons = append([]string{fmt.Sprintf(
+				"The gate holds at %d %% since the rollback from %d %% at %s (%s): it steps forward again only after cutover gate --resume --execute.",
+				percent, h.FromWeight, h.Since.Format(time.RFC3339), h.Reason)}, decision.Reasons...)
+		}
+	}
 	report.Decision = decision
 
 	entry := state.Entry{
@@ -228,7 +246,7 @@ func decideAction(cfg Config, opts Options, percent int, started, now time.Time,
 		if opts.Action == ActionRollback {
 			target = cfg.Steps.previous(percent)
 		}
-		d := Decision{Verdict: HaltFail, From: percent, To: target, Rollback: true,
+		d := Decision{Verdict: Rollback, From: percent, To: target, Rollback: true,
 			Reasons: []string{fmt.Sprintf("Rollback requested: from %d %% to %d %% on the ALB.", percent, target)}}
 		if percent == 0 {
 			d.Reasons = []string{"The ALB has no weight: there is nothing to roll back."}
@@ -320,6 +338,10 @@ func execute(ctx context.Context, cfg Config, deps Deps, report *Report, st stat
 				s.Step = i
 			}
 			trackNLBZero(s, plan.ToPercent, done)
+			if kind == state.ActionRollback {
+				s.Hold = &state.Hold{Since: done, FromWeight: plan.FromPercent, ToWeight: plan.ToPercent,
+					Reason: rollbackReason(report, deps.Caller)}
+			}
 		}
 		s.Append(entry)
 		return nil
@@ -330,6 +352,21 @@ func execute(ctx context.Context, cfg Config, deps Deps, report *Report, st stat
 		return *report, fmt.Errorf("record the outcome of change %s (%s): %w", id, res.Outcome, err)
 	}
 	return *report, nil
+}
+
+// rollbackReason names the failing checks of an automatic rollback, or the
+// caller of a manual one.
+func rollbackReason(report *Report, caller Caller) string {
+	if report.Analysis == nil {
+		return "manual rollback by " + caller.ARN
+	}
+	var failing []string
+	for _, c := range report.Analysis.Checks {
+		if c.Verdict == analyze.Fail {
+			failing = append(failing, c.Name)
+		}
+	}
+	return "failing " + strings.Join(failing, ", ")
 }
 
 // reconcile resolves a claim that an earlier run left in the state, from

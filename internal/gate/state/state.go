@@ -32,6 +32,9 @@ type State struct {
 	// before it sends the change and clears it once the change is done, so
 	// a run that stopped in between leaves it for the next run to reconcile.
 	Pending *Pending `json:"pending"`
+	// Hold is set by a rollback and keeps the gate from stepping forward
+	// until an operator resumes it, or nil.
+	Hold *Hold `json:"hold,omitempty"`
 	// Audit is every run's entry, oldest first.
 	Audit []Entry `json:"audit"`
 }
@@ -58,6 +61,17 @@ type Pending struct {
 	By string `json:"by"`
 }
 
+// Hold is a rollback that stops the gate from stepping forward again. The
+// weights are the ALB's share in percent.
+type Hold struct {
+	Since      time.Time `json:"since"`
+	FromWeight int       `json:"from_weight"`
+	ToWeight   int       `json:"to_weight"`
+	// Reason names the failing checks of an automatic rollback, or the
+	// caller of a manual one.
+	Reason string `json:"reason"`
+}
+
 // EntryKind is the action of the gate run that an audit entry records.
 type EntryKind string
 
@@ -82,6 +96,8 @@ const (
 	VerdictHaltFail Verdict = "HALT-FAIL"
 	VerdictHaltWait Verdict = "HALT-WAIT"
 	VerdictError    Verdict = "ERROR"
+	// VerdictRollback is a rollback that an operator asked for.
+	VerdictRollback Verdict = "ROLLBACK"
 )
 
 // Outcome is the result of the Route 53 change that a run made or tried.
