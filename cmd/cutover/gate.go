@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -29,6 +30,7 @@ import (
 type gateFlags struct {
 	policyFile string
 	execute    bool
+	resume     bool
 	planOut    string
 	mode       string
 	wait       time.Duration
@@ -36,9 +38,8 @@ type gateFlags struct {
 
 func (f *gateFlags) register(cmd *cobra.Command, action string) {
 	cmd.Flags().StringVar(&f.policyFile, "policy", "", "policy file with a gate section, as docs/policy.md describes (required)")
-	cmd.Flags().BoolVar(&f.execute, "execute", false, "change the Route 53 weights; without it the run is a dry run that changes nothing")
-	cmd.Flags().StringVar(&f.planOut, "plan-out", "", "write the change batch of the "+action+" to FILE as JSON for aws route53 change-resource-record-sets --change-batch file://FILE")
-	cmd.Flags().StringVar(&f.mode, "mode", analyze.ModeVerify, "the ALB's mutual TLS mode: verify or passthrough, as for cutover analyze")
+	cmd.Flags().BoolVar(&f.execute, "execute", false, "change the Route 53 weights; without it the run is a dry run that changes nothing in Route 53")
+	cmd.Flags().StringVar(&f.planOut, "plan-out", "", "write the change batch of "+action+" to FILE as JSON for aws route53 change-resource-record-sets --change-batch file://FILE")
 	cmd.Flags().DurationVar(&f.wait, "wait", 0, "maximum time to wait for another process to release the database, such as 30s")
 }
 
@@ -50,17 +51,22 @@ func newGateCommand(g *globals, e env) *cobra.Command {
 		Long: `Read the current weights of the policy's weighted record pairs from Route 53,
 analyze the window since the current step began, and decide:
 
-  GO          every check passes and the step has baked: the next step
-  HALT-WAIT   not enough evidence yet, or the step is still baking
+  GO          every check passes and the step has baked: the next step;
+              at 0 % on the ALB, where nothing can be judged, the first step
+  HALT-WAIT   not enough evidence yet, the step is still baking, or the
+              step began less than the policy's settle time ago
   HALT-FAIL   a check fails; with --execute, the gate rolls back to the
               previous step when the policy's rollback_on names the check
+
+After any rollback the gate holds at the lower step and reports HALT-FAIL,
+even when every check passes, until a run with --resume --execute lifts
+the hold.
 
 Without --execute nothing changes in Route 53. With it, one
 ChangeResourceRecordSets batch per hosted zone deletes each record exactly
 as read and creates it with the new weight, so a record that someone else
-changed in between makes Route 53 reject the batch (exit code 5). The gate
-then waits for INSYNC (exit code 6 when the policy's change_timeout passes
-first).
+changed in between makes Route 53 reject the batch. The gate then waits for
+INSYNC (exit code 6 when the policy's change_timeout passes first).
 
 The gate ingests nothing: run cutover ingest first. Every run, executed or
 not, is appended to the audit trail in the policy's state location, which
@@ -68,7 +74,9 @@ two gates never write at once, and mirrored into the table gate_decisions.
 
 Exit codes: 0 GO (and the step taken with --execute), 1 an error, 2 usage,
 3 HALT-FAIL (and any automatic rollback taken), 4 HALT-WAIT, 5 refused and
-nothing changed, 6 changed but INSYNC not confirmed.`,
+nothing changed (a record changed meanwhile, another gate run holds the
+state, weights off the policy's steps or different between the record
+pairs, or a state of another policy), 6 changed but INSYNC not confirmed.`,
 		Example: `  cutover gate --policy policy.yaml
   cutover gate --policy policy.yaml --execute
   cutover gate --policy policy.yaml --plan-out change-batch.json`,
@@ -77,7 +85,9 @@ nothing changed, 6 changed but INSYNC not confirmed.`,
 			return runGate(cmd.Context(), g, e, f, gate.ActionEvaluate)
 		},
 	}
-	f.register(cmd, "next step")
+	f.register(cmd, "the change that the decision calls for")
+	cmd.Flags().StringVar(&f.mode, "mode", analyze.ModeVerify, "the ALB's mutual TLS mode: verify or passthrough, as for cutover analyze")
+	cmd.Flags().BoolVar(&f.resume, "resume", false, "lift the hold that a rollback left, so that the gate may step forward again (saved only with --execute)")
 	cmd.AddCommand(newGateRollbackCommand(g, e), newGateReplayCommand(g, e))
 	return cmd
 }
@@ -106,7 +116,7 @@ refused and nothing changed, 6 changed but INSYNC not confirmed.`,
 			return runGate(cmd.Context(), g, e, f, action)
 		},
 	}
-	f.register(cmd, "rollback")
+	f.register(cmd, "the rollback")
 	cmd.Flags().BoolVar(&toNLB, "to-nlb", false, "put all traffic on the NLB instead of going back one step")
 	return cmd
 }
@@ -115,6 +125,9 @@ refused and nothing changed, 6 changed but INSYNC not confirmed.`,
 func runGate(ctx context.Context, g *globals, e env, f gateFlags, action gate.Action) error {
 	if f.policyFile == "" {
 		return newUsageError("cutover gate --policy policy.yaml", "--policy is missing: the gate needs a policy with a gate section")
+	}
+	if f.mode == "" {
+		f.mode = analyze.ModeVerify
 	}
 	if f.mode != analyze.ModeVerify && f.mode != analyze.ModePassthrough {
 		return newUsageError("--mode verify", "invalid --mode %q: use verify or passthrough", f.mode)
@@ -140,11 +153,17 @@ func runGate(ctx context.Context, g *globals, e env, f gateFlags, action gate.Ac
 	if err != nil {
 		return &exitCodeError{code: exitUsage, err: err}
 	}
-	db, err := openStore(ctx, g, store.Options{Path: g.db, Wait: f.wait})
-	if err != nil {
-		return err
+	// A missing database is not created: an empty one would only ever make
+	// the gate wait. The analysis reports it instead, and a rollback, which
+	// judges nothing, mirrors its audit entry only when the database exists.
+	var db *store.DB
+	if _, err := os.Stat(g.db); err == nil {
+		db, err = openStore(ctx, g, store.Options{Path: g.db, Wait: f.wait})
+		if err != nil {
+			return err
+		}
+		defer db.Close()
 	}
-	defer db.Close()
 
 	deps := gate.Deps{
 		Route53:   route53.NewFromConfig(cfg),
@@ -153,11 +172,13 @@ func runGate(ctx context.Context, g *globals, e env, f gateFlags, action gate.Ac
 		Caller:    caller,
 		Now:       e.now,
 	}
-	report, err := gate.Run(ctx, gateConfig(pol, section), deps, gate.Options{Action: action, Execute: f.execute})
+	report, err := gate.Run(ctx, gateConfig(pol, section), deps, gate.Options{Action: action, Execute: f.execute, Resume: f.resume})
 	if err != nil {
 		return err
 	}
-	if err := mirrorGateDecisions(ctx, db, stateStore, section.State); err != nil {
+	if db == nil {
+		g.log.Info("gate_decisions not updated: the database does not exist", "db", g.db)
+	} else if err := mirrorGateDecisions(ctx, db, stateStore, section.State); err != nil {
 		g.log.Warn("gate_decisions not updated", "db", g.db, "err", err)
 	}
 	if report.Plan != nil && f.planOut != "" {
@@ -218,6 +239,9 @@ type storeEvaluator struct {
 }
 
 func (s storeEvaluator) Evaluate(ctx context.Context, from, to time.Time, albPercent int, baseline *analyze.Window) (analyze.Result, error) {
+	if s.db == nil {
+		return analyze.Result{}, errors.New("the database does not exist: run cutover ingest first, or give --db")
+	}
 	settle := s.policy.Analyze.Window.Settle
 	judged := analyze.Window{From: from, To: to.Add(-settle)}
 	if !judged.From.Before(judged.To) {

@@ -171,6 +171,13 @@ func Run(ctx context.Context, cfg Config, deps Deps, opts Options) (Report, erro
 	}
 	trackNLBZero(&st, percent, st.StepStartedAt)
 
+	if _, ok := cfg.Steps.index(percent); !ok && opts.Action == ActionEvaluate {
+		e := refusedEntry(now, fmt.Sprintf("The ALB has %d %% of the weight, which is not a step of the policy (%s): set the weights to a step, or roll back with cutover gate rollback --to-nlb.",
+			percent, cfg.Steps))
+		e.Before, e.After = before, before
+		return save(ctx, deps, &report, st, version, e)
+	}
+
 	// The state may have changed above; it is saved with the run's entry. A
 	// rollback is not judged, so it needs no analysis.
 	var analysis *analyze.Result
