@@ -9,8 +9,9 @@
 -- non-NULL values of the identity's terminator_tls rows on path nlb in the
 -- window, and cert_not_after the earliest non-NULL one. last_outcome and
 -- last_outcome_time are the outcome word of the identity's latest NLB
--- connection in the window that logged one, and its time. The identities
--- with the most connections come first.
+-- connection in the window that logged one, and its time. nlb_ok counts the
+-- identity's NLB connections with outcome ok: 0 means it fails on the NLB
+-- already. The identities with the most connections come first.
 WITH nlb_connections AS (
     SELECT subject, serial, time, outcome
     FROM tls_handshakes
@@ -26,6 +27,7 @@ per_identity AS (
         subject,
         serial,
         count(*) AS connections,
+        count(*) FILTER (WHERE outcome = 'ok') AS nlb_ok,
         arg_max(outcome, time) FILTER (WHERE outcome IS NOT NULL) AS last_outcome,
         max(time) FILTER (WHERE outcome IS NOT NULL) AS last_outcome_time
     FROM nlb_connections
@@ -55,6 +57,7 @@ SELECT
     f.cert_pem,
     p.last_outcome,
     p.last_outcome_time,
+    p.nlb_ok,
     p.connections,
     p.connections / t.nlb_connections AS share,
     t.nlb_connections

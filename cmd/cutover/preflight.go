@@ -68,11 +68,16 @@ lists every prediction. Each run's predictions are added to the table
 preflight_predictions under a new run_id, so the database is opened for
 writing.
 
-Exit codes: 0 when no identity would be rejected, 1 when the database does
-not exist, an AWS request fails or a trust store in ELBv2 is unusable, 2 for
-an invalid command line or an unusable bundle or CRL file or S3 object, 3
-when at least one identity would be rejected, and 4 when the window holds no
-client certificate identity of the NLB path.`,
+Clients that the ALB would reject and that have no successful connection on
+the NLB either fail there already: they are listed apart and do not change
+the exit code.
+
+Exit codes: 0 when no client that the NLB accepts would be rejected, 1 when
+the database does not exist, an AWS request fails or a trust store in ELBv2
+is unusable, 2 for an invalid command line or an unusable bundle or CRL file
+or S3 object, 3 when at least one client that the NLB accepts would be
+rejected, and 4 when the window holds no client certificate identity of the
+NLB path.`,
 		Example: `  cutover preflight --trust-store-bundle ca-bundle.pem --since 7d
   cutover preflight --trust-store-bundle ca-bundle.pem --crl partner.crl --from 2026-12-01 --to 2026-12-04 --output json
   cutover preflight --trust-store-bundle s3://pki-artifacts/alb/ca-bundle.pem --crl s3://pki-artifacts/alb/partner.crl
@@ -141,12 +146,12 @@ client certificate identity of the NLB path.`,
 			for _, client := range identities {
 				p := predictor.Predict(client.identity)
 				report.Predictions = append(report.Predictions, preflightRow{Prediction: p, Issuer: client.identity.Issuer,
-					Connections: client.connections, Share: client.share})
+					Connections: client.connections, Share: client.share, NLBOK: client.nlbOK})
 				report.NoCertificateConnections -= client.connections
 				run.Predictions = append(run.Predictions, store.PreflightPrediction{
 					Subject: p.Subject, Serial: p.Serial, Issuer: client.identity.Issuer, Verdict: string(p.Verdict),
 					Status: p.Status, Explanation: p.Explanation, Missing: p.Missing,
-					Connections: client.connections, Share: client.share,
+					Connections: client.connections, NLBOKConnections: client.nlbOK, Share: client.share,
 				})
 			}
 			report.Cohorts = preflightCohorts(report.Predictions)
@@ -158,7 +163,7 @@ client certificate identity of the NLB path.`,
 			if err := writePreflight(e.stdout, g.output, report); err != nil {
 				return err
 			}
-			if report.count(preflight.Reject) > 0 {
+			if slices.ContainsFunc(report.Predictions, preflightRow.newlyRejected) {
 				return &exitCodeError{code: exitFail}
 			}
 			return nil
@@ -175,6 +180,7 @@ client certificate identity of the NLB path.`,
 type preflightIdentity struct {
 	identity    preflight.Identity
 	connections int64
+	nlbOK       int64
 	share       float64
 }
 
@@ -197,7 +203,7 @@ func readPreflightIdentities(ctx context.Context, db *store.DB, w store.Window) 
 		column[name] = i
 	}
 	for _, name := range []string{"subject", "serial", "issuer", "cert_not_after", "cert_pem", "last_outcome", "last_outcome_time",
-		"connections", "share", "nlb_connections"} {
+		"nlb_ok", "connections", "share", "nlb_connections"} {
 		if _, ok := column[name]; !ok {
 			return nil, 0, fmt.Errorf("column %s is missing from the result", name)
 		}
@@ -222,6 +228,7 @@ func readPreflightIdentities(ctx context.Context, db *store.DB, w store.Window) 
 			client.identity.NotAfter = notAfter
 		}
 		client.connections, _ = row[column["connections"]].(int64)
+		client.nlbOK, _ = row[column["nlb_ok"]].(int64)
 		client.share, _ = row[column["share"]].(float64)
 		nlbConnections, _ = row[column["nlb_connections"]].(int64)
 		identities = append(identities, client)
@@ -240,6 +247,16 @@ type preflightRow struct {
 	Issuer      string  `json:"issuer,omitempty"`
 	Connections int64   `json:"connections"`
 	Share       float64 `json:"share"`
+	// NLBOK counts the identity's NLB connections that succeeded. A rejected
+	// identity without any fails on the NLB already, so the ALB breaks
+	// nothing for it.
+	NLBOK int64 `json:"nlb_ok_connections"`
+}
+
+// newlyRejected reports whether the ALB would reject a client that the NLB
+// accepts.
+func (r preflightRow) newlyRejected() bool {
+	return r.Verdict == preflight.Reject && r.NLBOK > 0
 }
 
 // preflightReport is the result of one run, as --output json prints it.

@@ -109,3 +109,39 @@ func TestPreflightPredictsLeftBehindCohort(t *testing.T) {
 		assert.Equal(t, preflight.StatusUntrusted, row["alb_failure_reasons"], key)
 	}
 }
+
+// On the healthy scenario every client that the ALB would reject fails on
+// the NLB already, so preflight lists them apart and exits 0.
+func TestPreflightHealthyExitsZero(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates and ingests an hour of traffic")
+	}
+	db := filepath.Join(t.TempDir(), "cutover.duckdb")
+	logs := simulateInto(t, db, "healthy", scenarioStart, time.Hour, 0)
+	trustStore := filepath.Join(logs, "trust-store")
+	args := []string{"--trust-store-bundle", filepath.Join(trustStore, "alb-ca-bundle.pem")}
+	crls, err := filepath.Glob(filepath.Join(trustStore, "alb-crl-*.pem"))
+	require.NoError(t, err)
+	for _, crl := range crls {
+		args = append(args, "--crl", crl)
+	}
+
+	code, report := preflightJSON(t, db, args...)
+	assert.Equal(t, exitOK, code)
+	rejected := 0
+	for _, p := range report.Predictions {
+		if p.Verdict == preflight.Reject {
+			rejected++
+			assert.Zero(t, p.NLBOK, "%s serial %s fails on the NLB already", p.Subject, p.Serial)
+		}
+	}
+	assert.Positive(t, rejected, "the failing cohorts are still predicted")
+	for _, c := range report.Cohorts {
+		assert.True(t, c.FailingOnNLB, "%s %s", c.Status, c.Description)
+	}
+
+	code, out, errOut := cutover(t, append([]string{"preflight", "--db", db}, args...)...)
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, "The ALB would also reject these clients, which fail on the NLB already:")
+	assert.NotContains(t, out, "which the NLB accepts")
+}

@@ -21,6 +21,9 @@ type PreflightPrediction struct {
 	Explanation string
 	Missing     string
 	Connections int64
+	// NLBOKConnections counts the identity's NLB connections that
+	// succeeded.
+	NLBOKConnections int64
 	// Share is the fraction, 0 to 1, of the window's NLB connections that
 	// the identity made.
 	Share float64
@@ -61,8 +64,8 @@ func (d *DB) InsertPreflightRun(ctx context.Context, run PreflightRun) (string, 
 
 func insertPredictions(ctx context.Context, tx *sql.Tx, id string, run PreflightRun) error {
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO preflight_predictions
-		(run_id, run_at, subject, serial, issuer, verdict, status, explanation, missing, connections, share, window_start, window_end)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		(run_id, run_at, subject, serial, issuer, verdict, status, explanation, missing, connections, nlb_ok_connections, share, window_start, window_end)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -72,7 +75,7 @@ func insertPredictions(ctx context.Context, tx *sql.Tx, id string, run Preflight
 			return fmt.Errorf("prediction %d (%s, serial %s): the verdict is missing", i+1, p.Subject, p.Serial)
 		}
 		if _, err := stmt.ExecContext(ctx, id, run.At.UTC(), nullString(p.Subject), nullString(p.Serial), nullString(p.Issuer),
-			p.Verdict, nullString(p.Status), nullString(p.Explanation), nullString(p.Missing), p.Connections, p.Share,
+			p.Verdict, nullString(p.Status), nullString(p.Explanation), nullString(p.Missing), p.Connections, p.NLBOKConnections, p.Share,
 			nullTime(run.Window.From.UTC()), nullTime(run.Window.To.UTC())); err != nil {
 			return fmt.Errorf("prediction %d (%s, serial %s): %w", i+1, p.Subject, p.Serial, err)
 		}

@@ -2,7 +2,7 @@ package store
 
 // SchemaVersion is the version of the tables below. Open upgrades an older
 // database by running the migrations after its version, in order.
-const SchemaVersion = 11
+const SchemaVersion = 12
 
 // migrations[i] brings a database from version i to version i+1.
 var migrations = []string{
@@ -336,6 +336,11 @@ CREATE TABLE gate_decisions (
 	PRIMARY KEY (state_location, seq)
 );
 `,
+
+	// Version 12: preflight_predictions records how many of the identity's
+	// NLB connections succeeded, so that a report tells the clients the
+	// ALB would newly reject from those that fail on the NLB already.
+	`ALTER TABLE preflight_predictions ADD COLUMN nlb_ok_connections BIGINT;`,
 }
 
 // viewsSQL creates the views target_handshakes, tls_handshakes and requests
