@@ -101,7 +101,9 @@ func newGateRollbackCommand(g *globals, e env) *cobra.Command {
 		Long: `Move the policy's weighted record pairs back to the previous step, or with
 --to-nlb put all traffic on the NLB, with the same compare-and-swap batch,
 INSYNC wait and audit entry as cutover gate. It is a dry run without
---execute. The checks are not evaluated: a rollback is always allowed.
+--execute. The checks are not evaluated, so no check can stop a rollback.
+Weights off the policy's steps have no previous step: use --to-nlb there.
+After a rollback the gate holds until cutover gate --resume --execute.
 
 Exit codes: 0 done (or planned in a dry run), 1 an error, 2 usage, 5
 refused and nothing changed, 6 changed but INSYNC not confirmed.`,

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,7 +26,7 @@ func newGateReplayCommand(g *globals, e env) *cobra.Command {
 		wait       time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "replay --policy FILE --from TIME --to TIME",
+		Use:   "replay --policy FILE (--since DURATION | --from TIME [--to TIME])",
 		Short: "Replay the gate over the stored history, to tune the policy before trusting it",
 		Long: `Run the gate's decision every --every over the stored history, as if the
 gate had run then, starting at --start-percent on the ALB (default: the
@@ -33,12 +34,17 @@ policy's first step). A GO moves the replayed share to the next step, and a
 failing check in the policy's rollback_on moves it back. Nothing in AWS is
 read or changed.
 
+The window is --since DURATION, or --from TIME with --to TIME (default:
+now). The replay needs one of --since and --from.
+
 It prints the runs whose decision differs from the run before, and with
---all every run, then when the replay stepped, halted or rolled back. The
-stored traffic followed the weights of its time, not the replayed ones, so
-the traffic_share check is skipped. Listings exit 0.`,
-		Example: `  cutover gate replay --policy policy.yaml --from 2026-12-01 --to 2026-12-04
-  cutover gate replay --policy policy.yaml --since 24h --every 15m --all`,
+--all every run, then when the replay stepped and rolled back, and when it
+first halted on each failing check. The stored traffic followed the
+weights of its time, not the replayed ones, so the traffic_share check is
+skipped. Listings exit 0.`,
+		Example: `  cutover gate replay --policy policy.yaml --since 24h --every 15m --all
+  cutover gate replay --policy policy.yaml --from 2026-12-01 --to 2026-12-04
+  cutover gate replay --policy policy.yaml --from 2026-12-03T10:00:00Z --start-percent 25`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if policyFile == "" {
@@ -58,6 +64,10 @@ the traffic_share check is skipped. Listings exit 0.`,
 			cfg := gateConfig(pol, section)
 			if !cmd.Flags().Changed("start-percent") {
 				start = cfg.Steps[0].Percent
+			}
+			if !isStartPercent(cfg.Steps, start) {
+				return newUsageError("--start-percent "+strconv.Itoa(cfg.Steps[0].Percent),
+					"invalid --start-percent %d: use 0 or a step of the policy (%s)", start, cfg.Steps)
 			}
 			now := e.now().UTC()
 			w, err := window.window(now)
@@ -82,6 +92,7 @@ the traffic_share check is skipped. Listings exit 0.`,
 		},
 	}
 	window.register(cmd)
+	cmd.Flags().Lookup("since").Usage = "replay the last DURATION before now, such as 2h, 90m or 7d"
 	cmd.Flags().StringVar(&policyFile, "policy", "", "policy file with a gate section (required)")
 	cmd.Flags().DurationVar(&every, "every", 5*time.Minute, "time between two replayed gate runs")
 	cmd.Flags().IntVar(&start, "start-percent", 0, "the ALB's share at the start of the replay: 0 or a step (default: the first step)")
@@ -101,7 +112,22 @@ func (r replayEvaluator) Evaluate(ctx context.Context, from, to time.Time, _ int
 	return r.storeEvaluator.Evaluate(ctx, from, to, -1, baseline)
 }
 
-// writeReplay prints the replayed runs and a summary of the moves.
+// isStartPercent reports whether the replay may start at percent: 0 or
+// one of the steps.
+func isStartPercent(steps gate.Steps, percent int) bool {
+	if percent == 0 {
+		return true
+	}
+	for _, step := range steps {
+		if step.Percent == percent {
+			return true
+		}
+	}
+	return false
+}
+
+// writeReplay prints the replayed runs, then in table format a summary of
+// the moves and of the first halt on each failing check.
 func writeReplay(e env, format string, ticks []gate.Tick, all bool) error {
 	t := table{columns: []string{"time", "alb_percent", "verdict", "to_percent", "failing", "waiting", "bake_remaining"}}
 	var moves []string
@@ -129,14 +155,67 @@ func writeReplay(e env, format string, ticks []gate.Tick, all bool) error {
 	if format != "table" {
 		return nil
 	}
+
 	fmt.Fprintln(e.stdout)
 	if len(moves) == 0 {
 		fmt.Fprintf(e.stdout, "The replayed gate did not move in %d runs.\n", len(ticks))
+	} else {
+		times := "times"
+		if len(moves) == 1 {
+			times = "time"
+		}
+		fmt.Fprintf(e.stdout, "The replayed gate moved %d %s in %d runs:\n", len(moves), times, len(ticks))
+		for _, m := range moves {
+			fmt.Fprintf(e.stdout, "  %s\n", m)
+		}
+	}
+
+	halts := firstHalts(ticks)
+	if len(halts) == 0 {
+		fmt.Fprintln(e.stdout, "It never halted with HALT-FAIL.")
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "The replayed gate moved %d times in %d runs:\n", len(moves), len(ticks))
-	for _, m := range moves {
-		fmt.Fprintf(e.stdout, "  %s\n", m)
+	fmt.Fprintln(e.stdout, "It first halted with HALT-FAIL:")
+	for _, h := range halts {
+		fmt.Fprintf(e.stdout, "  %s\n", h)
 	}
 	return nil
+}
+
+// firstHalts returns, in time order, a line for the first HALT-FAIL run on
+// each failing check. A HALT-FAIL without a failing check, such as the hold
+// after a rollback, is listed once under its first reason.
+func firstHalts(ticks []gate.Tick) []string {
+	var lines []string
+	seen := map[string]bool{}
+	for _, tick := range ticks {
+		d := tick.Decision
+		if d.Verdict != gate.HaltFail {
+			continue
+		}
+		at := fmt.Sprintf("%s at %d %%", tick.Time.Format(time.RFC3339), tick.Percent)
+		if len(tick.Failing) == 0 {
+			if seen[""] {
+				continue
+			}
+			seen[""] = true
+			reason := "no failing check"
+			if len(d.Reasons) > 0 {
+				reason = d.Reasons[0]
+			}
+			lines = append(lines, fmt.Sprintf("%s: %s", at, reason))
+			continue
+		}
+		var checks []string
+		for _, name := range tick.Failing {
+			if !seen[name] {
+				seen[name] = true
+				checks = append(checks, name)
+			}
+		}
+		if len(checks) > 0 {
+			lines = append(lines, fmt.Sprintf("%s on %s", at, strings.Join(checks, ", ")))
+		}
+	}
+	return lines
 }

@@ -43,15 +43,19 @@ func TestGateStepsThroughHealthy(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(policyFile, append(text, []byte(gateTestMargins)...), 0o644))
 
+	// The first run starts the step's bake at the start of the traffic.
+	const segment = 30 * time.Minute
 	at := scenarioStart
+	simulateInto(t, db, "healthy", at, segment, 10)
 	code, first := gateJSON(t, at, "gate", "--db", db, "--policy", policyFile, "--execute")
 	require.Equal(t, exitWait, code, first.Message)
 
-	const segment = 30 * time.Minute
 	weight, stepped := 10, at
 	var steps []int
 	for weight < 100 && at.Before(scenarioStart.Add(24*time.Hour)) {
-		simulateInto(t, db, "healthy", at, segment, weight)
+		if at != scenarioStart {
+			simulateInto(t, db, "healthy", at, segment, weight)
+		}
 		at = at.Add(segment)
 		code, res := gateJSON(t, at, "gate", "--db", db, "--policy", policyFile, "--execute")
 		require.NotEqual(t, exitFail, code, "%s: %v", res.Message, res.Checks)

@@ -172,7 +172,7 @@ func TestGateRollbackAndTable(t *testing.T) {
 
 	code, out, errOut := cutoverAt(t, at, "gate", "rollback", "--db", db, "--policy", policyFile)
 	require.Equal(t, exitOK, code, errOut)
-	assert.Contains(t, out, "Gate: HALT-FAIL at 50 % on the ALB, next 25 %")
+	assert.Contains(t, out, "Gate: ROLLBACK at 50 % on the ALB, next 25 %")
 	assert.Contains(t, out, "Dry run: nothing changed; --execute moves the ALB from 50 % to 25 %.")
 	assert.Contains(t, out, "Recorded in "+gateStateURL+" by arn:aws:iam::123456789012:user/loopback.")
 
@@ -195,6 +195,16 @@ func TestGateRefusesOffStepWeights(t *testing.T) {
 func TestGateUsageErrors(t *testing.T) {
 	noGate := filepath.Join(t.TempDir(), "policy.yaml")
 	require.NoError(t, os.WriteFile(noGate, []byte("version: 1\n"), 0o644))
+	withGate := filepath.Join(t.TempDir(), "policy.yaml")
+	require.NoError(t, os.WriteFile(withGate, []byte(`version: 1
+name: partner-api
+gate:
+  records:
+    - zone_id: Z0123456789ABCDEFGHIJ
+      name: mtls.api.example.com
+      nlb_set_identifier: nlb
+      alb_set_identifier: alb
+`), 0o644))
 	tests := []struct {
 		name string
 		args []string
@@ -203,13 +213,21 @@ func TestGateUsageErrors(t *testing.T) {
 		{"policy missing", []string{"gate"}, "--policy is missing"},
 		{"no gate section", []string{"gate", "--policy", noGate}, "missing gate section"},
 		{"invalid mode", []string{"gate", "--policy", noGate, "--mode", "mirror"}, `invalid --mode "mirror"`},
-		{"replay without window", []string{"gate", "replay", "--policy", noGate}, "missing gate section"},
+		{"replay without gate section", []string{"gate", "replay", "--policy", noGate, "--since", "1h"}, "missing gate section"},
+		{"replay without window", []string{"gate", "replay", "--policy", withGate}, "the replay needs a window: give --since or --from"},
+		{"replay with only --to", []string{"gate", "replay", "--policy", withGate, "--to", "2026-12-03"}, "the replay needs a window"},
 		{"replay every zero", []string{"gate", "replay", "--policy", noGate, "--every", "0s"}, "invalid --every 0s"},
+		{"replay start between steps", []string{"gate", "replay", "--policy", withGate, "--since", "1h", "--start-percent", "30"},
+			"invalid --start-percent 30: use 0 or a step of the policy (10, 25, 50, 75, 100)"},
+		{"replay start negative", []string{"gate", "replay", "--policy", withGate, "--since", "1h", "--start-percent", "-10"},
+			"invalid --start-percent -10"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			// The database does not exist, so a check made after opening it
+			// would exit 1, not 2.
 			code, _, errOut := cutover(t, append(tc.args, "--db", filepath.Join(t.TempDir(), "c.duckdb"))...)
-			assert.Equal(t, exitUsage, code)
+			assert.Equal(t, exitUsage, code, errOut)
 			assert.Contains(t, errOut, tc.want)
 		})
 	}
@@ -229,4 +247,7 @@ func TestGateReplayRollsBack(t *testing.T) {
 	require.Equal(t, exitOK, code, errOut)
 	assert.Contains(t, out, "rolled back from 10 % to 0 %")
 	assert.Contains(t, out, "clients_left_behind")
+	assert.Contains(t, out, "It first halted with HALT-FAIL:")
+	assert.Regexp(t, `\n  \S+ at 10 % on [a-z_, ]*clients_left_behind`, out, "the summary names the first halt on the failing check")
+	assert.NotContains(t, out, "traffic_share", "the replay skips the traffic share check")
 }

@@ -172,7 +172,7 @@ func Apply(ctx context.Context, api Route53API, plan Plan, opts ApplyOptions) Re
 			continue
 		case batchRefused:
 			res := revert(ctx, api, applied, opts)
-			res.Err = err
+			res.Err = errors.Join(err, res.Err)
 			if res.Outcome == OutcomeApplied {
 				res.Outcome = OutcomeRefused
 				res.Message = strings.TrimSpace(fmt.Sprintf("Zone %s: a record changed since it was read, so Route 53 rejected the batch and changed nothing. %s",
@@ -181,7 +181,7 @@ func Apply(ctx context.Context, api Route53API, plan Plan, opts ApplyOptions) Re
 			return res
 		default:
 			res := revert(ctx, api, applied, opts)
-			res.Err = err
+			res.Err = errors.Join(err, res.Err)
 			if res.Outcome == OutcomeApplied {
 				res.Outcome = OutcomeFailed
 				res.Message = strings.TrimSpace(fmt.Sprintf("Zone %s: the change failed and Route 53 holds the records as read. %s",

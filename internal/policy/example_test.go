@@ -68,6 +68,17 @@ func TestExamplePolicy(t *testing.T) {
 				patterns:   []*regexp.Regexp{regexp.MustCompile(`^(?:` + pattern + `)$`)},
 			}},
 		},
+		Gate: &Gate{
+			Records: []RecordSet{{ZoneID: "Z0123456789ABCDEFGHIJ", Name: "api.partners.example.com.", Types: []string{"A", "AAAA"},
+				NLBSetIdentifier: "partner-nlb", ALBSetIdentifier: "partner-alb"}},
+			Steps:         []Step{{Weight: 10, Bake: 24 * time.Hour}, {Weight: 25}, {Weight: 50}, {Weight: 75}, {Weight: 100}},
+			Bake:          time.Hour,
+			RollbackOn:    []string{"handshake_failure_rate", "new_failure_reason", "clients_left_behind"},
+			State:         "s3://cutover-state/partner-api/state.json",
+			ChangeTimeout: 5 * time.Minute,
+			PollInterval:  10 * time.Second,
+			TotalWeight:   100,
+		},
 	}
 	assert.Equal(t, want, got)
 }
