@@ -27,7 +27,7 @@ type MutualAuthentication struct {
 // that matches ErrNotFound.
 func DescribeMutualAuthentication(ctx context.Context, client ELBv2API, listenerARN string) (MutualAuthentication, error) {
 	if !IsARN(listenerARN) {
-		return MutualAuthentication{}, fmt.Errorf("invalid listener ARN %q: expected arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener/app/...", listenerARN)
+		return MutualAuthentication{}, fmt.Errorf("invalid listener ARN %q: expected an ARN such as arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener/app/NAME/ID/ID", listenerARN)
 	}
 	out, err := client.DescribeListeners(ctx, &elbv2.DescribeListenersInput{ListenerArns: []string{listenerARN}})
 	if err != nil {

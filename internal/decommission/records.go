@@ -76,11 +76,6 @@ func targetName(name string) string {
 	return strings.TrimPrefix(name, "dualstack.")
 }
 
-
-func sameInt64(a, b *int64) bool {
-	return (a == nil) == (b == nil) && aws.ToInt64(a) == aws.ToInt64(b)
-}
-
 // recordValues returns the values of a record, sorted.
 func recordValues(r r53types.ResourceRecordSet) []string {
 	var values []string

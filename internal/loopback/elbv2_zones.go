@@ -90,11 +90,7 @@ func availabilityZonesXML(zones []AvailabilityZone) []availabilityZoneXML {
 	for _, zone := range zones {
 		item := availabilityZoneXML{ZoneName: zone.ZoneName, SubnetID: zone.SubnetID}
 		for _, address := range zone.Addresses {
-			item.LoadBalancerAddresses = append(item.LoadBalancerAddresses, loadBalancerAddressXML{
-				IPAddress:          address.IPAddress,
-				AllocationID:       address.AllocationID,
-				PrivateIPv4Address: address.PrivateIPv4Address,
-			})
+			item.LoadBalancerAddresses = append(item.LoadBalancerAddresses, loadBalancerAddressXML(address))
 		}
 		items = append(items, item)
 	}
