@@ -110,6 +110,7 @@ questions about the migration with SQL and named queries.`,
 		newCertsCommand(g, e),
 		newPreflightCommand(g, e),
 		newGateCommand(g, e),
+		newDecommissionCommand(g, e),
 	)
 	return root
 }

@@ -149,7 +149,7 @@ func Decide(steps Steps, in Input) (Decision, error) {
 
 	d.Verdict = Go
 	if i == len(steps)-1 {
-		d.Reasons = append(d.Reasons, "All traffic is on the ALB and every check passes. Next: decommission the NLB once it has drained.")
+		d.Reasons = append(d.Reasons, "All traffic is on the ALB and every check passes. Next: cutover decommission, once the NLB has drained.")
 		return d, nil
 	}
 	d.To = steps[i+1].Percent

@@ -61,7 +61,7 @@ func TestDecide(t *testing.T) {
 			analysis: analysis(map[string]analyze.Verdict{analyze.CheckHandshakeRate: analyze.Fail}),
 			want:     HaltFail, wantTo: 0, wantRollback: true, wantReason: "back to 0 %"},
 		{name: "last step complete", percent: 100, started: 2 * time.Hour, analysis: analysis(nil), want: Go, wantTo: 100,
-			wantReason: "decommission the NLB once it has drained"},
+			wantReason: "cutover decommission, once the NLB has drained"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -121,7 +121,7 @@ func TestRunStepsThroughWithBake(t *testing.T) {
 	done := r.run(t, Options{Execute: true})
 	assert.Equal(t, Go, done.Decision.Verdict)
 	assert.Nil(t, done.Plan, "nothing follows the last step")
-	assert.Contains(t, done.Entry.Message, "decommission the NLB once it has drained")
+	assert.Contains(t, done.Entry.Message, "cutover decommission, once the NLB has drained")
 
 	st := r.state(t)
 	assert.Equal(t, 100, st.ALBWeight)

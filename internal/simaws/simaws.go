@@ -72,24 +72,35 @@ func (w *Writer) WriteLogEvent(_ context.Context, group, stream string, t time.T
 
 // AddLoadBalancers registers the simulated ALB and NLB and their target
 // groups in the server's ELBv2, with the names and IDs their metrics and
-// logs carry.
+// logs carry. The DNS names are built from those names and IDs, so they are
+// the same in every run. The NLB gets one subnet mapping without an Elastic
+// IP per entry of cfg.NLBSubnets, in zones a, b, c... of cfg.Region. The
+// ALB's target group has target type ip, because cfg.Targets are
+// addresses. AddLoadBalancers registers no targets: AddMigrationAccount
+// does.
 func AddLoadBalancers(srv *loopback.Server, cfg *sim.Config) error {
 	arn := func(resource string) string { return elbARN(cfg, resource) }
+	zoneIDs := canonicalHostedZoneIDs[cfg.Region]
 	alb, err := srv.ELBv2.AddLoadBalancer(loopback.LoadBalancer{
 		Name: cfg.LoadBalancerName, ARN: arn("loadbalancer/" + cfg.ELB()), Type: "application",
+		DNSName:               loadBalancerDNSName(cfg, cfg.LoadBalancerName, cfg.LoadBalancerID),
+		CanonicalHostedZoneID: zoneIDs.alb,
 	})
 	if err != nil {
 		return err
 	}
 	nlb, err := srv.ELBv2.AddLoadBalancer(loopback.LoadBalancer{
 		Name: cfg.NLBName, ARN: arn("loadbalancer/" + cfg.NLB()), Type: "network",
+		DNSName:               loadBalancerDNSName(cfg, cfg.NLBName, cfg.NLBID),
+		CanonicalHostedZoneID: zoneIDs.nlb,
+		AvailabilityZones:     nlbSubnetMappings(cfg),
 	})
 	if err != nil {
 		return err
 	}
 	if _, err := srv.ELBv2.AddTargetGroup(loopback.TargetGroup{
 		Name: cfg.ALBTargetGroupName, ARN: arn(cfg.ALBTargetGroup()), Protocol: "HTTPS", Port: 443,
-		LoadBalancerARNs: []string{alb.ARN},
+		TargetType: "ip", LoadBalancerARNs: []string{alb.ARN},
 	}); err != nil {
 		return err
 	}
@@ -100,6 +111,38 @@ func AddLoadBalancers(srv *loopback.Server, cfg *sim.Config) error {
 		return err
 	}
 	return nil
+}
+
+// loadBalancerDNSName returns the DNS name NAME-ID.elb.REGION.amazonaws.com,
+// the form that ELBv2 gives network load balancers. The ALB gets it too,
+// although ELBv2 names ALBs NAME-NUMBER.REGION.elb.amazonaws.com.
+func loadBalancerDNSName(cfg *sim.Config, name, id string) string {
+	return fmt.Sprintf("%s-%s.elb.%s.amazonaws.com", name, id, cfg.Region)
+}
+
+// nlbSubnetMappings returns one subnet mapping per NLB subnet: the i-th
+// subnet is in zone REGION plus the i-th letter and has the ID
+// subnet-%017x of i+1. None has an Elastic IP.
+func nlbSubnetMappings(cfg *sim.Config) []loopback.AvailabilityZone {
+	zones := make([]loopback.AvailabilityZone, len(cfg.NLBSubnets))
+	for i := range cfg.NLBSubnets {
+		zones[i] = loopback.AvailabilityZone{ZoneName: availabilityZone(cfg, i), SubnetID: fmt.Sprintf("subnet-%017x", i+1)}
+	}
+	return zones
+}
+
+// availabilityZone returns the i-th zone of cfg.Region, such as
+// "eu-west-1a" for 0.
+func availabilityZone(cfg *sim.Config, i int) string {
+	return cfg.Region + string(rune('a'+i))
+}
+
+// canonicalHostedZoneIDs are the Route 53 zones of the load balancers' DNS
+// names per region, which alias records name. NOTE: only eu-west-1 is
+// listed, so load balancers in other regions get no zone and
+// AddMigrationAccount rejects those regions.
+var canonicalHostedZoneIDs = map[string]struct{ alb, nlb string }{
+	"eu-west-1": {alb: "Z32O12XQLNTSW2", nlb: "Z2IFOLAFXWLO4F"},
 }
 
 // elbARN returns the ARN of an Elastic Load Balancing resource of cfg's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -129,4 +130,126 @@ func TestAddTrustStoreErrors(t *testing.T) {
 		_, _, err = AddTrustStore(srv, &cfg, pki)
 		assert.ErrorContains(t, err, "already taken")
 	})
+}
+
+func TestAddMigrationAccount(t *testing.T) {
+	srv := startServer(t)
+	cfg := testConfig()
+
+	account, err := AddMigrationAccount(srv, &cfg, 30)
+	require.NoError(t, err)
+
+	nlbARN := "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/partner-api-nlb/8d41c07e2b96f305"
+	albARN := "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/partner-api/3f2b8c1d9e4a7b60"
+	nlbDNSName := "partner-api-nlb-8d41c07e2b96f305.elb.eu-west-1.amazonaws.com"
+	albDNSName := "partner-api-3f2b8c1d9e4a7b60.elb.eu-west-1.amazonaws.com"
+	assert.Equal(t, "partner-api-nlb", account.NLB.Name)
+	assert.Equal(t, nlbARN, account.NLB.ARN)
+	assert.Equal(t, "network", account.NLB.Type)
+	assert.Equal(t, nlbDNSName, account.NLB.DNSName)
+	assert.Equal(t, "Z2IFOLAFXWLO4F", account.NLB.CanonicalHostedZoneID)
+	assert.Equal(t, []loopback.AvailabilityZone{
+		{ZoneName: "eu-west-1a", SubnetID: "subnet-00000000000000001"},
+		{ZoneName: "eu-west-1b", SubnetID: "subnet-00000000000000002"},
+		{ZoneName: "eu-west-1c", SubnetID: "subnet-00000000000000003"},
+	}, account.NLB.AvailabilityZones)
+	assert.Equal(t, albARN, account.ALB.ARN)
+	assert.Equal(t, albDNSName, account.ALB.DNSName)
+	assert.Equal(t, "Z32O12XQLNTSW2", account.ALB.CanonicalHostedZoneID)
+
+	listeners := srv.ELBv2.Listeners()
+	require.Len(t, listeners, 1)
+	assert.Equal(t, nlbARN, listeners[0].LoadBalancerARN)
+	assert.Equal(t, "TCP", listeners[0].Protocol)
+	assert.Equal(t, int32(443), listeners[0].Port)
+
+	require.Len(t, account.Instances, 3)
+	for i, want := range []struct{ id, ip, zone, name string }{
+		{"i-0a1b2c3d4e5f60718", "10.0.31.15", "eu-west-1a", "nginx-1"},
+		{"i-07e3f9a2c4d1b5086", "10.0.32.40", "eu-west-1b", "nginx-2"},
+		{"i-0c58d2e7f1a3b9640", "10.0.33.8", "eu-west-1c", "nginx-3"},
+	} {
+		instance, ok := srv.EC2.Instance(want.id)
+		require.True(t, ok, "instance %s", want.id)
+		assert.Equal(t, instance, account.Instances[i], want.id)
+		assert.Equal(t, loopback.InstanceStateRunning, instance.State, want.id)
+		assert.Equal(t, want.ip, instance.PrivateIPAddress, want.id)
+		assert.Equal(t, want.zone, instance.AvailabilityZone, want.id)
+		assert.Equal(t, want.name, instance.Tags["Name"], want.id)
+	}
+
+	assert.Equal(t, "partner-api-nginx", account.NLBTargetGroup.Name)
+	assert.Equal(t, "instance", account.NLBTargetGroup.TargetType)
+	assert.Equal(t, []string{nlbARN}, account.NLBTargetGroup.LoadBalancerARNs)
+	var nlbTargets []string
+	for _, target := range account.NLBTargetGroup.Targets {
+		nlbTargets = append(nlbTargets, target.ID+":"+strconv.Itoa(int(target.Port)))
+	}
+	assert.Equal(t, []string{"i-0a1b2c3d4e5f60718:443", "i-07e3f9a2c4d1b5086:443", "i-0c58d2e7f1a3b9640:443"}, nlbTargets)
+
+	assert.Equal(t, "partner-api-tg", account.ALBTargetGroup.Name)
+	assert.Equal(t, "ip", account.ALBTargetGroup.TargetType)
+	assert.Equal(t, []string{albARN}, account.ALBTargetGroup.LoadBalancerARNs)
+	var albTargets []string
+	for _, target := range account.ALBTargetGroup.Targets {
+		albTargets = append(albTargets, target.ID+":"+strconv.Itoa(int(target.Port)))
+	}
+	assert.Equal(t, cfg.Targets, albTargets)
+
+	assert.Equal(t, []string{account.ZoneID}, srv.Route53.HostedZoneIDs())
+	assert.Equal(t, "mtls.api.example.com.", account.RecordName)
+	assert.Equal(t, "A", account.RecordType)
+	assert.Equal(t, "nlb", account.NLBSetIdentifier)
+	assert.Equal(t, "alb", account.ALBSetIdentifier)
+	weighted := map[string]loopback.RecordSet{}
+	for _, rs := range srv.Route53.RecordSets(account.ZoneID) {
+		switch rs.Type {
+		case "SOA", "NS":
+			assert.Equal(t, "api.example.com.", rs.Name, "the zone's %s record", rs.Type)
+		default:
+			weighted[rs.SetIdentifier] = rs
+		}
+	}
+	require.Len(t, weighted, 2)
+	for _, want := range []struct {
+		set, aliasZone, dnsName string
+		weight                  int64
+	}{
+		{"nlb", "Z2IFOLAFXWLO4F", nlbDNSName + ".", 70},
+		{"alb", "Z32O12XQLNTSW2", albDNSName + ".", 30},
+	} {
+		rs := weighted[want.set]
+		assert.Equal(t, "mtls.api.example.com.", rs.Name, want.set)
+		assert.Equal(t, "A", rs.Type, want.set)
+		require.NotNil(t, rs.Weight, want.set)
+		assert.Equal(t, want.weight, *rs.Weight, want.set)
+		assert.Nil(t, rs.TTL, want.set)
+		assert.Equal(t, &loopback.AliasTarget{HostedZoneID: want.aliasZone, DNSName: want.dnsName, EvaluateTargetHealth: true}, rs.AliasTarget, want.set)
+	}
+}
+
+func TestAddMigrationAccountErrors(t *testing.T) {
+	cases := []struct {
+		name       string
+		change     func(cfg *sim.Config)
+		albPercent int
+		message    string
+	}{
+		{name: "weight above 100", albPercent: 101, message: "invalid ALB weight 101"},
+		{name: "negative weight", albPercent: -1, message: "invalid ALB weight -1"},
+		{name: "no parent domain", change: func(cfg *sim.Config) { cfg.DomainName = "example.com" }, message: `domain name "example.com" has no parent domain`},
+		{name: "unknown region", change: func(cfg *sim.Config) { cfg.Region = "ap-south-2" }, message: "region ap-south-2 has no canonical hosted zone IDs"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startServer(t)
+			cfg := testConfig()
+			if tc.change != nil {
+				tc.change(&cfg)
+			}
+			_, err := AddMigrationAccount(srv, &cfg, tc.albPercent)
+			assert.ErrorContains(t, err, tc.message)
+			assert.Empty(t, srv.ELBv2.LoadBalancers(), "nothing is added")
+		})
+	}
 }

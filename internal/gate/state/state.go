@@ -85,6 +85,9 @@ const (
 	// EntryReconcile is a run that resolved a pending change that an
 	// earlier run left behind.
 	EntryReconcile EntryKind = "reconcile"
+	// EntryDecommission is a cutover decommission run that executed its
+	// plan, with each step's result in the message.
+	EntryDecommission EntryKind = "decommission"
 )
 
 // Verdict is the gate's decision in one run.

@@ -1,0 +1,342 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/spf13/cobra"
+
+	"github.com/cutover-dev/cutover/ingest"
+	"github.com/cutover-dev/cutover/internal/decommission"
+	"github.com/cutover-dev/cutover/internal/gate/state"
+	"github.com/cutover-dev/cutover/internal/policy"
+	"github.com/cutover-dev/cutover/internal/store"
+	"github.com/cutover-dev/cutover/queries"
+)
+
+// nlbOnlyQuery is the named query of the clients seen only on the NLB.
+const nlbOnlyQuery = "decommission_nlb_only_clients"
+
+func newDecommissionCommand(g *globals, e env) *cobra.Command {
+	var (
+		policyFile string
+		execute    bool
+		confirm    string
+		stopOnly   bool
+		wait       time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "decommission --policy FILE [--execute --confirm NLB_NAME]",
+		Short: "Remove the NLB and its terminator instances, only when it is provably safe",
+		Long: `Check that the NLB can go, and print the plan: every resource it would touch
+and every one it leaves alone, with the reason. The checks:
+
+  nlb_weight_zero      the NLB's weighted records have had weight 0 for longer
+                       than their TTL plus the policy's drain_time
+  nlb_flow_metrics     CloudWatch has the NLB's NewFlowCount in this region
+  nlb_new_flows        new flows stayed at or under background_new_flows per
+                       minute for the drain time
+  nlb_only_clients     no client identity was seen only on the NLB in the
+                       policy's look_back (named query ` + nlbOnlyQuery + `)
+  other_dns_records    no other record in the policy's zones points at the NLB
+  privatelink          no VPC endpoint service uses the NLB
+  elastic_ips          no Elastic IP on its subnet mappings, which clients may
+                       allow-list
+  deletion_protection  the NLB's deletion protection is off
+
+With --execute --confirm NLB_NAME it writes a snapshot of the NLB (listeners,
+target groups with attributes and targets, attributes, tags) to the policy's
+snapshot_dir first, then deletes the NLB's weighted records with a
+compare-and-swap batch, the NLB, its target groups that no other load
+balancer uses, and terminates (--stop-only: stops) the instances that are in
+no other target group, no Auto Scaling group and have no termination
+protection. IP targets are listed, never touched. It stops at the first
+failure and reports what was done and what was not; a rerun finishes the
+job, from the newest snapshot once the NLB is gone.
+
+Exit codes: 0 the plan passes every check (and with --execute, every step
+was done), 1 a step failed or AWS could not be read, 2 usage, 5 a check
+failed or the confirmation name differs, and nothing changed.`,
+		Example: `  cutover decommission --policy policy.yaml
+  cutover decommission --policy policy.yaml --execute --confirm partner-api-nlb`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if policyFile == "" {
+				return newUsageError("cutover decommission --policy policy.yaml", "--policy is missing: the decommission needs a policy with gate and decommission sections")
+			}
+			if execute && confirm == "" {
+				return newUsageError("cutover decommission --policy policy.yaml --execute --confirm NLB_NAME",
+					"--execute needs --confirm with the NLB's name, because nothing it deletes can be restored")
+			}
+			pol, err := policy.Load(policyFile)
+			if err != nil {
+				return &exitCodeError{code: exitUsage, err: err}
+			}
+			section, err := pol.RequireDecommission()
+			if err != nil {
+				return &exitCodeError{code: exitUsage, err: err}
+			}
+			gateSection, err := pol.RequireGate()
+			if err != nil {
+				return &exitCodeError{code: exitUsage, err: err}
+			}
+			now := e.now().UTC()
+
+			cfg, err := ingest.LoadAWSConfig(ctx, g.endpointURL)
+			if err != nil {
+				return err
+			}
+			clients := decommission.Clients{
+				ELBv2:      elbv2.NewFromConfig(cfg),
+				EC2:        ec2.NewFromConfig(cfg),
+				CloudWatch: cloudwatch.NewFromConfig(cfg),
+				Route53:    route53.NewFromConfig(cfg),
+			}
+			gateCfg := gateConfig(pol, gateSection)
+
+			inv, err := decommission.ReadInventory(ctx, clients, section.LoadBalancer)
+			if errors.Is(err, decommission.ErrLoadBalancerNotFound) {
+				stateStore, err := state.Open(ctx, gateSection.State, s3.NewFromConfig(cfg))
+				if err != nil {
+					return &exitCodeError{code: exitUsage, err: err}
+				}
+				return resumeDecommission(ctx, e, g, clients, section, confirm, execute, stateStore)
+			}
+			if err != nil {
+				return err
+			}
+			records, err := decommission.ReadRecords(ctx, clients.Route53, gateCfg.Sets)
+			if err != nil {
+				return err
+			}
+			stateStore, err := state.Open(ctx, gateSection.State, s3.NewFromConfig(cfg))
+			if err != nil {
+				return &exitCodeError{code: exitUsage, err: err}
+			}
+			st, _, err := stateStore.Load(ctx)
+			if err != nil {
+				return err
+			}
+			// The gate does the same check, because the nlb_zero_since of
+			// another policy's state is another migration's.
+			if st.Policy != "" && st.Policy != gateCfg.Policy {
+				return &exitCodeError{code: exitRefused, err: fmt.Errorf(
+					"the gate state at %s belongs to policy %q, not %q: set the gate section's state to the location that cutover gate uses for this policy",
+					gateSection.State, st.Policy, gateCfg.Policy)}
+			}
+			nlbOnly, err := nlbOnlyClients(ctx, g, wait, now.Add(-section.LookBack), now)
+			if err != nil {
+				return err
+			}
+
+			checks, err := decommission.RunChecks(ctx, clients, inv, decommission.CheckInput{
+				Settings: *section, Zones: pol.DecommissionZones(), Records: records,
+				NLBZeroSince: st.NLBZeroSince, NLBOnlyClients: nlbOnly, Now: now,
+			})
+			if err != nil {
+				return err
+			}
+			plan := decommission.BuildPlan(inv, records, checks, decommission.PlanOptions{StopOnly: stopOnly, Now: now})
+			if !execute {
+				if err := writeDecommission(e.stdout, g.output, plan, nil); err != nil {
+					return err
+				}
+				if len(decommission.Failed(checks)) > 0 {
+					return &exitCodeError{code: exitRefused}
+				}
+				return nil
+			}
+			return executeDecommission(ctx, e, g, clients, plan, section, confirm, stateStore)
+		},
+	}
+	cmd.Flags().StringVar(&policyFile, "policy", "", "policy file with gate and decommission sections, as docs/policy.md describes (required)")
+	cmd.Flags().BoolVar(&execute, "execute", false, "delete and terminate as planned; without it nothing changes")
+	cmd.Flags().StringVar(&confirm, "confirm", "", "the NLB's name, required with --execute")
+	cmd.Flags().BoolVar(&stopOnly, "stop-only", false, "stop the candidate instances instead of terminating them")
+	cmd.Flags().DurationVar(&wait, "wait", 0, "maximum time to wait for another process to release the database, such as 30s")
+	return cmd
+}
+
+// nlbOnlyClients runs the named query of the clients seen only on the NLB
+// over the look-back and returns their names.
+func nlbOnlyClients(ctx context.Context, g *globals, wait time.Duration, from, to time.Time) ([]string, error) {
+	if _, err := os.Stat(g.db); err != nil {
+		return nil, fmt.Errorf("database %s does not exist: the nlb_only_clients check needs the ingested logs of both paths", g.db)
+	}
+	q, ok := queries.Lookup(nlbOnlyQuery)
+	if !ok {
+		return nil, fmt.Errorf("named query %s is missing from this build", nlbOnlyQuery)
+	}
+	db, err := openStore(ctx, g, store.Options{Path: g.db, ReadOnly: true, Wait: wait})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	res, err := db.QueryWindow(ctx, store.Window{From: from, To: to}, q.SQL)
+	if err != nil {
+		return nil, fmt.Errorf("query %s on %s: %w", nlbOnlyQuery, g.db, err)
+	}
+	var names []string
+	for _, row := range res.Rows {
+		names = append(names, stringValue(row[0]))
+	}
+	return names, nil
+}
+
+// executeDecommission carries out a plan and prints its report.
+func executeDecommission(ctx context.Context, e env, g *globals, clients decommission.Clients, plan *decommission.Plan,
+	section *policy.Decommission, confirm string, stateStore state.Store) error {
+	report, err := decommission.Execute(ctx, clients, plan, decommission.ExecuteOptions{
+		Confirm: confirm, SnapshotDir: section.SnapshotDir, Now: e.now,
+	})
+	if writeErr := writeDecommission(e.stdout, g.output, plan, report); writeErr != nil {
+		return writeErr
+	}
+	result := &exitCodeError{code: exitOK}
+	switch {
+	case errors.Is(err, decommission.ErrRejected):
+		result = &exitCodeError{code: exitRefused, err: err}
+	case err != nil:
+		result = &exitCodeError{code: exitError, err: err}
+	default:
+		for _, r := range report.Results {
+			if r.Status == decommission.StatusFailed {
+				result = &exitCodeError{code: exitError, err: fmt.Errorf("%s %s failed: %w", r.Step, r.Resource, r.Err)}
+				break
+			}
+		}
+	}
+	if auditErr := auditDecommission(ctx, e, stateStore, plan, report, result.code); auditErr != nil {
+		g.log.Warn("decommission not recorded in the gate's audit trail", "err", auditErr)
+	}
+	if result.code == exitOK {
+		return nil
+	}
+	return result
+}
+
+// auditDecommission appends the run's step results to the gate state's
+// audit trail.
+func auditDecommission(ctx context.Context, e env, stateStore state.Store, plan *decommission.Plan, report *decommission.Report, code int) error {
+	outcome := state.OutcomeApplied
+	switch code {
+	case exitRefused:
+		outcome = state.OutcomeRefused
+	case exitError:
+		outcome = state.OutcomeFailed
+	}
+	var lines []string
+	if report != nil {
+		for _, r := range report.Results {
+			line := fmt.Sprintf("%s %s: %s", r.Step, r.Resource, r.Status)
+			if r.Message != "" {
+				line += " (" + r.Message + ")"
+			}
+			lines = append(lines, line)
+		}
+	}
+	entry := state.Entry{
+		Time: e.now().UTC(), Kind: state.EntryDecommission, Executed: code != exitRefused, Outcome: outcome,
+		Message:  fmt.Sprintf("Decommission of %s. %s.", plan.LoadBalancerName, strings.Join(lines, "; ")),
+		ExitCode: code,
+	}
+	_, _, err := state.Update(ctx, stateStore, func(s *state.State) error {
+		s.Append(entry)
+		return nil
+	})
+	return err
+}
+
+// resumeDecommission finishes a decommission whose NLB is gone, from the
+// newest snapshot.
+func resumeDecommission(ctx context.Context, e env, g *globals, clients decommission.Clients, section *policy.Decommission,
+	confirm string, execute bool, stateStore state.Store) error {
+	name := decommission.LoadBalancerName(section.LoadBalancer)
+	snap, err := decommission.LatestSnapshot(section.SnapshotDir, name)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("load balancer %s not found, and %s has no snapshot of it: nothing to decommission", name, section.SnapshotDir)
+	}
+	if err != nil {
+		return err
+	}
+	g.log.Info("the NLB is gone: resuming from its snapshot", "load_balancer", name, "snapshot_time", snap.CreatedAt)
+	if !execute {
+		return writeDecommission(e.stdout, g.output, snap.Plan, nil)
+	}
+	return executeDecommission(ctx, e, g, clients, snap.Plan, section, confirm, stateStore)
+}
+
+// writeDecommission prints the checks, the plan and, after an execution,
+// the report.
+func writeDecommission(w io.Writer, format string, plan *decommission.Plan, report *decommission.Report) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Plan   *decommission.Plan   `json:"plan"`
+			Report *decommission.Report `json:"report,omitempty"`
+		}{plan, report})
+	case "csv":
+		t := table{columns: []string{"kind", "id", "name", "action", "reason"}}
+		for _, r := range plan.Resources {
+			t.rows = append(t.rows, []any{string(r.Kind), r.ID, r.Name, string(r.Action), r.Reason})
+		}
+		return t.write(w, "csv")
+	}
+
+	checks := table{columns: []string{"check", "result", "message"}}
+	for _, c := range plan.Checks {
+		result := "PASS"
+		if !c.Passed {
+			result = "FAIL"
+		}
+		checks.rows = append(checks.rows, []any{c.Name, result, c.Message})
+	}
+	fmt.Fprintf(w, "Decommission of %s\n\n", plan.LoadBalancerName)
+	if len(checks.rows) > 0 {
+		if err := checks.write(w, "table"); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
+	resources := table{columns: []string{"action", "kind", "name", "id", "reason"}}
+	for _, r := range plan.Resources {
+		resources.rows = append(resources.rows, []any{string(r.Action), string(r.Kind), r.Name, r.ID, r.Reason})
+	}
+	if err := resources.write(w, "table"); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	if report == nil {
+		if failed := decommission.Failed(plan.Checks); len(failed) > 0 {
+			fmt.Fprintf(w, "Refused: %d check(s) failed, and nothing changes until they pass.\n", len(failed))
+		} else {
+			fmt.Fprintf(w, "Every check passes. Dry run: nothing changed; run again with --execute --confirm %s.\n", plan.LoadBalancerName)
+		}
+		return nil
+	}
+	steps := table{columns: []string{"step", "resource", "status", "message"}}
+	for _, r := range report.Results {
+		steps.rows = append(steps.rows, []any{r.Step, r.Resource, string(r.Status), r.Message})
+	}
+	if err := steps.write(w, "table"); err != nil {
+		return err
+	}
+	if report.SnapshotFile != "" {
+		fmt.Fprintf(w, "\nSnapshot: %s\n", report.SnapshotFile)
+	}
+	return nil
+}
