@@ -489,7 +489,80 @@ func openQueryFixture(t *testing.T) *DB {
 		require.Equal(t, int64(len(f.requests)+len(f.connections)+len(f.nlbs)+len(f.terminators)), loaded.Rows, "rows of %s", f.obj.URI)
 	}
 	loadMetricFixture(t, db)
+	loadGateFixture(t, db)
+	loadPreflightFixture(t, db)
 	return db
+}
+
+// loadGateFixture stores three gate runs of one state. A step from 0 to 10
+// percent at 10:10 passed all checks, an evaluation at 10:40 halted on two
+// failed checks and changed nothing, and a rollback to 0 percent followed
+// at 10:50. report_share_by_interval's 15-minute buckets then have no
+// weight at 10:00, 10 percent from 10:15 to 10:45 (the rollback comes
+// after 10:45), and 0 percent at 11:00.
+func loadGateFixture(t *testing.T, db *DB) {
+	t.Helper()
+	passed := `[{"name":"freshness","verdict":"PASS","summary":"newest 0s before end"},` +
+		`{"name":"handshake_failure_rate","verdict":"PASS","summary":"0.10 % of 400"}]`
+	failed := `[{"name":"freshness","verdict":"PASS","summary":"newest 0s before end"},` +
+		`{"name":"handshake_failure_rate","verdict":"FAIL","summary":"35.43 % of 400"},` +
+		`{"name":"traffic_share","verdict":"WAIT","summary":"too few connections"},` +
+		`{"name":"clients_left_behind","verdict":"FAIL","summary":"2 left behind"}]`
+	rows := []GateDecision{
+		{Seq: 0, Time: fixtureTime("10:10:00"), Kind: "step", Verdict: "GO", Executed: true,
+			ALBShareBefore: 0, ALBShareAfter: 10, NLBWeightBefore: 100, ALBWeightBefore: 0, NLBWeightAfter: 90, ALBWeightAfter: 10,
+			Outcome: "applied", ChangeIDs: "C0123456789ABCDEFGHIJ", Checks: passed, Message: "Moved the ALB from 0 to 10 percent."},
+		{Seq: 1, Time: fixtureTime("10:40:00"), Kind: "evaluation", Verdict: "HALT-FAIL",
+			ALBShareBefore: 10, ALBShareAfter: 10, NLBWeightBefore: 90, ALBWeightBefore: 10, NLBWeightAfter: 90, ALBWeightAfter: 10,
+			Outcome: "none", Checks: failed, Message: "Two checks failed.", ExitCode: 3},
+		{Seq: 2, Time: fixtureTime("10:50:00"), Kind: "rollback", Verdict: "ROLLBACK", Executed: true,
+			ALBShareBefore: 10, ALBShareAfter: 0, NLBWeightBefore: 90, ALBWeightBefore: 10, NLBWeightAfter: 100, ALBWeightAfter: 0,
+			Outcome: "applied", ChangeIDs: "C1123456789ABCDEFGHIJ", Message: "Moved the ALB from 10 to 0 percent."},
+	}
+	require.NoError(t, db.ReplaceGateDecisions(context.Background(), "s3://gate-state/shop.json", rows))
+}
+
+// loadPreflightFixture stores two preflight runs. The older one, at 09:30,
+// must not show in report_preflight_vs_outcome. The latest, at 10:05:30
+// over a window that ends at 10:05, predicts for the identities of the ALB
+// connection log, whose connections from 10:05 on decide the match:
+//   - pos-17 FEF257372D5C14D4, accept: 2 successful connections, confirmed.
+//   - pos-18 A1B2C3E, reject as untrusted: failed so at 11:01 (its 10:03
+//     failure is before the window's end), confirmed.
+//   - pos-17 DEADBEEF, reject as untrusted: failed as expired at 10:07,
+//     contradicted by the status.
+//   - batch 11, reject as expired: succeeded at 10:06, contradicted.
+//   - pos-18 A1B2C3D, unknown: its one connection is at 10:02, unseen.
+func loadPreflightFixture(t *testing.T, db *DB) {
+	t.Helper()
+	const (
+		pos17 = "CN=pos-17,O=Shops Ltd,C=GB"
+		pos18 = "CN=pos-18,O=Shops Ltd,C=GB"
+		batch = "CN=batch,O=Shops Ltd,C=GB"
+	)
+	ctx := context.Background()
+	older := PreflightRun{
+		At:     fixtureTime("09:30:00"),
+		Window: Window{From: fixtureTime("08:00:00"), To: fixtureTime("09:30:00")},
+		Predictions: []PreflightPrediction{
+			{Subject: pos18, Serial: "A1B2C3D", Verdict: "accept", Status: "Success", Connections: 9, NLBOKConnections: 9, Share: 1},
+		},
+	}
+	latest := PreflightRun{
+		At:     fixtureTime("10:05:30"),
+		Window: Window{From: fixtureTime("09:00:00"), To: fixtureTime("10:05:00")},
+		Predictions: []PreflightPrediction{
+			{Subject: pos17, Serial: "FEF257372D5C14D4", Verdict: "accept", Status: "Success", Connections: 5, NLBOKConnections: 5, Share: 0.5},
+			{Subject: pos18, Serial: "A1B2C3E", Verdict: "reject", Status: "Failed:ClientCertUntrusted", Connections: 2, NLBOKConnections: 2, Share: 0.2},
+			{Subject: pos17, Serial: "DEADBEEF", Verdict: "reject", Status: "Failed:ClientCertUntrusted", Connections: 1, NLBOKConnections: 1, Share: 0.1},
+			{Subject: batch, Serial: "11", Verdict: "reject", Status: "Failed:ClientCertExpired", Connections: 1, NLBOKConnections: 0, Share: 0.1},
+			{Subject: pos18, Serial: "A1B2C3D", Verdict: "unknown", Missing: "issuer", Connections: 1, Share: 0.1},
+		},
+	}
+	for _, run := range []PreflightRun{older, latest} {
+		_, err := db.InsertPreflightRun(ctx, run)
+		require.NoError(t, err)
+	}
 }
 
 // loadMetricFixture stores three minutes of CloudWatch metrics, from
@@ -580,10 +653,13 @@ func TestNamedQueries(t *testing.T) {
 // TestNamedQueries sets for a query whose golden file would otherwise be
 // empty or change with the clock. certs_client selects pos-18's serial
 // 0A1B2C3E spelled with separators in lower case, and certs_expiring counts
-// days from a fixed window end instead of now().
+// days from a fixed window end instead of now(). report_latency_by_interval
+// gets its bucket width as a string, as DB.QueryVariables passes it, so
+// that the query's cast to INTERVAL is tested.
 var queryVariables = map[string]map[string]string{
-	"certs_client":   {"client": "'0a:1b:2c:3e'"},
-	"certs_expiring": {"window_end": "'2026-12-03 12:00:00Z'::TIMESTAMPTZ"},
+	"certs_client":               {"client": "'0a:1b:2c:3e'"},
+	"certs_expiring":             {"window_end": "'2026-12-03 12:00:00Z'::TIMESTAMPTZ"},
+	"report_latency_by_interval": {"bucket": "'30 minutes'"},
 }
 
 // queryWithVariables runs query on one connection after setting variables
@@ -754,4 +830,11 @@ func TestWindowedQueriesFollowWindow(t *testing.T) {
 	assert.Equal(t, failed, total("failure_reasons_by_path", "connections"))
 	assert.Equal(t, requests, total("response_time_by_client", "requests"))
 	assert.Equal(t, requests, total("client_4xx", "requests"))
+
+	assert.Equal(t, all, total("report_totals", "connections"))
+	assert.Equal(t, failed, total("report_totals", "failed"))
+	assert.Equal(t, all, total("report_handshakes_by_interval", "connections"))
+	assert.Equal(t, failed, total("report_handshakes_by_interval", "failed"))
+	assert.Equal(t, failed, total("report_failures_by_reason", "connections"))
+	assert.Equal(t, all, total("report_share_by_interval", "alb_connections")+total("report_share_by_interval", "nlb_connections"))
 }
