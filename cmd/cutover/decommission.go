@@ -66,8 +66,12 @@ failure and reports what was done and what was not; a rerun finishes the
 job, from the newest snapshot once the NLB is gone.
 
 Exit codes: 0 the plan passes every check (and with --execute, every step
-was done), 1 a step failed or AWS could not be read, 2 usage, 5 a check
-failed or the confirmation name differs, and nothing changed.`,
+was done and recorded), 1 a step failed, or AWS, the database or the audit
+trail could not be read or written, 2 usage (a policy without its gate or
+decommission section, --execute without --confirm, --confirm without
+--execute, --stop-only different from the snapshot's plan when resuming), 5
+a check failed, the confirmation name differs, or the gate state belongs to
+another policy: nothing changed in AWS.`,
 		Example: `  cutover decommission --policy policy.yaml
   cutover decommission --policy policy.yaml --execute --confirm partner-api-nlb`,
 		Args: cobra.NoArgs,
@@ -79,6 +83,10 @@ failed or the confirmation name differs, and nothing changed.`,
 			if execute && confirm == "" {
 				return newUsageError("cutover decommission --policy policy.yaml --execute --confirm NLB_NAME",
 					"--execute needs --confirm with the NLB's name, because nothing it deletes can be restored")
+			}
+			if !execute && confirm != "" {
+				return newUsageError("cutover decommission --policy policy.yaml --execute --confirm "+confirm,
+					"--confirm goes with --execute: without --execute nothing changes, so there is nothing to confirm")
 			}
 			pol, err := policy.Load(policyFile)
 			if err != nil {
@@ -112,7 +120,8 @@ failed or the confirmation name differs, and nothing changed.`,
 				if err != nil {
 					return &exitCodeError{code: exitUsage, err: err}
 				}
-				return resumeDecommission(ctx, e, g, clients, section, confirm, execute, stateStore)
+				return resumeDecommission(ctx, e, g, clients, section, resumeOptions{
+					confirm: confirm, execute: execute, stopOnly: stopOnly, region: cfg.Region}, stateStore)
 			}
 			if err != nil {
 				return err
@@ -136,21 +145,21 @@ failed or the confirmation name differs, and nothing changed.`,
 					"the gate state at %s belongs to policy %q, not %q: set the gate section's state to the location that cutover gate uses for this policy",
 					gateSection.State, st.Policy, gateCfg.Policy)}
 			}
-			nlbOnly, err := nlbOnlyClients(ctx, g, wait, now.Add(-section.LookBack), now)
+			nlbOnly, problem, err := nlbOnlyClients(ctx, g, wait, now.Add(-section.LookBack), now)
 			if err != nil {
 				return err
 			}
 
 			checks, err := decommission.RunChecks(ctx, clients, inv, decommission.CheckInput{
 				Settings: *section, Zones: pol.DecommissionZones(), Records: records,
-				NLBZeroSince: st.NLBZeroSince, NLBOnlyClients: nlbOnly, Now: now,
+				NLBZeroSince: st.NLBZeroSince, NLBOnlyClients: nlbOnly, ClientDataProblem: problem, Now: now,
 			})
 			if err != nil {
 				return err
 			}
 			plan := decommission.BuildPlan(inv, records, checks, decommission.PlanOptions{StopOnly: stopOnly, Now: now})
 			if !execute {
-				if err := writeDecommission(e.stdout, g.output, plan, nil); err != nil {
+				if err := writeDecommission(e.stdout, g.output, plan, nil, false); err != nil {
 					return err
 				}
 				if len(decommission.Failed(checks)) > 0 {
@@ -158,7 +167,7 @@ failed or the confirmation name differs, and nothing changed.`,
 				}
 				return nil
 			}
-			return executeDecommission(ctx, e, g, clients, plan, section, confirm, stateStore)
+			return executeDecommission(ctx, e, g, clients, plan, section, confirm, stateStore, false)
 		},
 	}
 	cmd.Flags().StringVar(&policyFile, "policy", "", "policy file with gate and decommission sections, as docs/policy.md describes (required)")
@@ -169,39 +178,65 @@ failed or the confirmation name differs, and nothing changed.`,
 	return cmd
 }
 
+// albStaleAfter is how old the newest ALB connection in the database may
+// be for the nlb_only_clients check to trust it: ALB logs arrive every 5
+// minutes, so an hour without one means the logs were not ingested.
+const albStaleAfter = time.Hour
+
 // nlbOnlyClients runs the named query of the clients seen only on the NLB
-// over the look-back and returns their names.
-func nlbOnlyClients(ctx context.Context, g *globals, wait time.Duration, from, to time.Time) ([]string, error) {
+// over the look-back and returns their names. The second result is a
+// sentence on why the database cannot answer, or "": it must hold ALB
+// connections from the last hour and reach back to the look-back's start.
+func nlbOnlyClients(ctx context.Context, g *globals, wait time.Duration, from, to time.Time) ([]string, string, error) {
 	if _, err := os.Stat(g.db); err != nil {
-		return nil, fmt.Errorf("database %s does not exist: the nlb_only_clients check needs the ingested logs of both paths", g.db)
+		return nil, "", fmt.Errorf("database %s does not exist: the nlb_only_clients check needs the ingested logs of both paths", g.db)
 	}
 	q, ok := queries.Lookup(nlbOnlyQuery)
 	if !ok {
-		return nil, fmt.Errorf("named query %s is missing from this build", nlbOnlyQuery)
+		return nil, "", fmt.Errorf("named query %s is missing from this build", nlbOnlyQuery)
 	}
 	db, err := openStore(ctx, g, store.Options{Path: g.db, ReadOnly: true, Wait: wait})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer db.Close()
+
+	span, err := db.Query(ctx, `SELECT min(time), max(time) FILTER (WHERE path = 'alb') FROM tls_handshakes`)
+	if err != nil {
+		return nil, "", fmt.Errorf("read the time span of %s: %w", g.db, err)
+	}
+	oldest, _ := span.Rows[0][0].(time.Time)
+	newestALB, _ := span.Rows[0][1].(time.Time)
+	problem := ""
+	switch {
+	case newestALB.IsZero():
+		problem = fmt.Sprintf("%s holds no ALB connection, so it cannot show which clients moved: ingest the ALB's logs first.", g.db)
+	case newestALB.Before(to.Add(-albStaleAfter)):
+		problem = fmt.Sprintf("The newest ALB connection in %s is from %s, more than %s ago: ingest the latest logs of both paths first.",
+			g.db, newestALB.UTC().Format(time.RFC3339), albStaleAfter)
+	case oldest.After(from):
+		problem = fmt.Sprintf("%s starts at %s, after the look-back's start %s: ingest the logs from then on, or shorten look_back.",
+			g.db, oldest.UTC().Format(time.RFC3339), from.Format(time.RFC3339))
+	}
+
 	res, err := db.QueryWindow(ctx, store.Window{From: from, To: to}, q.SQL)
 	if err != nil {
-		return nil, fmt.Errorf("query %s on %s: %w", nlbOnlyQuery, g.db, err)
+		return nil, "", fmt.Errorf("query %s on %s: %w", nlbOnlyQuery, g.db, err)
 	}
 	var names []string
 	for _, row := range res.Rows {
 		names = append(names, stringValue(row[0]))
 	}
-	return names, nil
+	return names, problem, nil
 }
 
 // executeDecommission carries out a plan and prints its report.
 func executeDecommission(ctx context.Context, e env, g *globals, clients decommission.Clients, plan *decommission.Plan,
-	section *policy.Decommission, confirm string, stateStore state.Store) error {
+	section *policy.Decommission, confirm string, stateStore state.Store, resumed bool) error {
 	report, err := decommission.Execute(ctx, clients, plan, decommission.ExecuteOptions{
 		Confirm: confirm, SnapshotDir: section.SnapshotDir, Now: e.now,
 	})
-	if writeErr := writeDecommission(e.stdout, g.output, plan, report); writeErr != nil {
+	if writeErr := writeDecommission(e.stdout, g.output, plan, report, resumed); writeErr != nil {
 		return writeErr
 	}
 	result := &exitCodeError{code: exitOK}
@@ -219,6 +254,9 @@ func executeDecommission(ctx context.Context, e env, g *globals, clients decommi
 		}
 	}
 	if auditErr := auditDecommission(ctx, e, stateStore, plan, report, result.code); auditErr != nil {
+		if result.code == exitOK {
+			return fmt.Errorf("every step was done, but the audit trail could not be written: %w", auditErr)
+		}
 		g.log.Warn("decommission not recorded in the gate's audit trail", "err", auditErr)
 	}
 	if result.code == exitOK {
@@ -259,28 +297,69 @@ func auditDecommission(ctx context.Context, e env, stateStore state.Store, plan 
 	return err
 }
 
+// resumeOptions are the command-line choices that a resumed run checks
+// against the snapshot.
+type resumeOptions struct {
+	confirm  string
+	execute  bool
+	stopOnly bool
+	// region is the region of the AWS clients.
+	region string
+}
+
 // resumeDecommission finishes a decommission whose NLB is gone, from the
 // newest snapshot.
 func resumeDecommission(ctx context.Context, e env, g *globals, clients decommission.Clients, section *policy.Decommission,
-	confirm string, execute bool, stateStore state.Store) error {
+	opts resumeOptions, stateStore state.Store) error {
 	name := decommission.LoadBalancerName(section.LoadBalancer)
 	snap, err := decommission.LatestSnapshot(section.SnapshotDir, name)
 	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("load balancer %s not found, and %s has no snapshot of it: nothing to decommission", name, section.SnapshotDir)
+		return fmt.Errorf("load balancer %s not found in %s, and %s has no snapshot of it: nothing to decommission",
+			name, opts.region, section.SnapshotDir)
 	}
 	if err != nil {
 		return err
 	}
-	g.log.Info("the NLB is gone: resuming from its snapshot", "load_balancer", name, "snapshot_time", snap.CreatedAt)
-	if !execute {
-		return writeDecommission(e.stdout, g.output, snap.Plan, nil)
+	// A snapshot of another region's NLB would make every step look done.
+	if region := arnRegion(snap.Plan.LoadBalancerARN); region != "" && region != opts.region {
+		return fmt.Errorf("load balancer %s not found in %s, and its snapshot is of %s in %s: run the command with that region",
+			name, opts.region, snap.Plan.LoadBalancerARN, region)
 	}
-	return executeDecommission(ctx, e, g, clients, snap.Plan, section, confirm, stateStore)
+	if opts.stopOnly != snap.Plan.StopOnly {
+		want := "without --stop-only"
+		if snap.Plan.StopOnly {
+			want = "with --stop-only"
+		}
+		return newUsageError("cutover decommission --policy FILE --execute --confirm "+name,
+			"the run that deleted %s planned its instances %s: finish it %s, because the plan cannot change once the NLB is gone",
+			name, instanceVerb(snap.Plan.StopOnly), want)
+	}
+	g.log.Info("the NLB is gone: resuming from its snapshot", "load_balancer", name, "snapshot_time", snap.CreatedAt)
+	if !opts.execute {
+		return writeDecommission(e.stdout, g.output, snap.Plan, nil, true)
+	}
+	return executeDecommission(ctx, e, g, clients, snap.Plan, section, opts.confirm, stateStore, true)
+}
+
+// arnRegion returns the region field of an ARN, or "".
+func arnRegion(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[3]
+}
+
+func instanceVerb(stopOnly bool) string {
+	if stopOnly {
+		return "stopped"
+	}
+	return "terminated"
 }
 
 // writeDecommission prints the checks, the plan and, after an execution,
 // the report.
-func writeDecommission(w io.Writer, format string, plan *decommission.Plan, report *decommission.Report) error {
+func writeDecommission(w io.Writer, format string, plan *decommission.Plan, report *decommission.Report, resumed bool) error {
 	switch format {
 	case "json":
 		enc := json.NewEncoder(w)
@@ -290,6 +369,13 @@ func writeDecommission(w io.Writer, format string, plan *decommission.Plan, repo
 			Report *decommission.Report `json:"report,omitempty"`
 		}{plan, report})
 	case "csv":
+		if report != nil {
+			t := table{columns: []string{"step", "resource", "status", "message"}}
+			for _, r := range report.Results {
+				t.rows = append(t.rows, []any{r.Step, r.Resource, string(r.Status), r.Message})
+			}
+			return t.write(w, "csv")
+		}
 		t := table{columns: []string{"kind", "id", "name", "action", "reason"}}
 		for _, r := range plan.Resources {
 			t.rows = append(t.rows, []any{string(r.Kind), r.ID, r.Name, string(r.Action), r.Reason})
@@ -306,6 +392,10 @@ func writeDecommission(w io.Writer, format string, plan *decommission.Plan, repo
 		checks.rows = append(checks.rows, []any{c.Name, result, c.Message})
 	}
 	fmt.Fprintf(w, "Decommission of %s\n\n", plan.LoadBalancerName)
+	if resumed {
+		fmt.Fprintf(w, "%s no longer exists: this is the plan of its snapshot from %s. The steps it did not finish run with --execute --confirm %s.\n\n",
+			plan.LoadBalancerName, plan.CreatedAt.Format(time.RFC3339), plan.LoadBalancerName)
+	}
 	if len(checks.rows) > 0 {
 		if err := checks.write(w, "table"); err != nil {
 			return err
@@ -320,6 +410,10 @@ func writeDecommission(w io.Writer, format string, plan *decommission.Plan, repo
 		return err
 	}
 	fmt.Fprintln(w)
+	if report == nil && resumed {
+		fmt.Fprintf(w, "Dry run: nothing changed. The checks above are the snapshot's, from before the first run.\n")
+		return nil
+	}
 	if report == nil {
 		if failed := decommission.Failed(plan.Checks); len(failed) > 0 {
 			fmt.Fprintf(w, "Refused: %d check(s) failed, and nothing changes until they pass.\n", len(failed))

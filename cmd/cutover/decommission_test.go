@@ -79,6 +79,7 @@ gate:
 decommission:
   load_balancer: %s
   snapshot_dir: %s
+  look_back: 50m
 `, account.ZoneID, account.RecordName, account.NLBSetIdentifier, account.ALBSetIdentifier, a.stateFile,
 		account.NLB.Name, a.snapshots)), 0o644))
 
@@ -318,6 +319,8 @@ func TestDecommissionExecute(t *testing.T) {
 	assert.Equal(t, exitOK, entry.ExitCode)
 	assert.Equal(t, decommissionClock, entry.Time)
 	assert.Contains(t, entry.Message, "Decommission of partner-api-nlb.")
+	assert.Contains(t, entry.Message, "delete load balancer "+a.account.NLB.ARN+": done")
+	assert.Contains(t, entry.Message, "terminate instance")
 }
 
 func TestDecommissionFailedCheckRefuses(t *testing.T) {
@@ -391,4 +394,50 @@ func TestDecommissionRejectsOtherPolicyState(t *testing.T) {
 	assert.Equal(t, exitRefused, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, errOut, `belongs to policy "billing-api", not "partner-api"`)
 	a.requireUnchanged(t, before)
+}
+
+func TestDecommissionConfirmWithoutExecute(t *testing.T) {
+	a := newDecommissionAccount(t, 100)
+	code, _, errOut := a.run(t, "--confirm", "partner-api-nlb")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "--confirm goes with --execute")
+}
+
+// A database that does not reach back to the look-back's start cannot show
+// that no client depends on the NLB only, so the check fails.
+func TestDecommissionShortDatabaseRefuses(t *testing.T) {
+	a := newDecommissionAccount(t, 100)
+	text, err := os.ReadFile(a.policy)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(a.policy, []byte(strings.Replace(string(text), "look_back: 50m", "look_back: 7d", 1)), 0o644))
+	before := a.state()
+
+	code, out, errOut := a.run(t, "--execute", "--confirm", "partner-api-nlb")
+	assert.Equal(t, exitRefused, code, errOut)
+	assert.Contains(t, out, "after the look-back's start")
+	a.requireUnchanged(t, before)
+}
+
+// After a failure once the NLB is gone, a rerun resumes from the snapshot
+// and must keep its plan: --stop-only cannot change it. CSV output then
+// lists the steps.
+func TestDecommissionResumeKeepsPlan(t *testing.T) {
+	a := newDecommissionAccount(t, 100)
+	require.NoError(t, a.srv.ELBv2.Faults.Inject(loopback.Fault{Kind: loopback.FaultThrottle, Action: "DeleteTargetGroup", Count: 10}))
+	code, out, errOut := a.run(t, "--execute", "--confirm", "partner-api-nlb")
+	require.Equal(t, exitError, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "failed")
+	a.srv.ELBv2.Faults.Clear()
+
+	code, _, errOut = a.run(t, "--execute", "--confirm", "partner-api-nlb", "--stop-only")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "finish it without --stop-only")
+
+	code, out, errOut = a.run(t, "--execute", "--confirm", "partner-api-nlb", "--output", "csv")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.True(t, strings.HasPrefix(out, "step,resource,status,message\n"), out)
+	assert.Contains(t, out, "already done")
+	for id, st := range a.instanceStates(t) {
+		assert.Equal(t, "terminated", st, id)
+	}
 }

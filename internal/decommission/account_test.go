@@ -26,6 +26,9 @@ const (
 	asgInstance       = "i-0000000000000000c" // in an Auto Scaling group
 	protectedInstance = "i-0000000000000000d" // with termination protection
 	extraInstance     = "i-0000000000000000e" // in nlb-extra only: terminated
+
+	// onlyInstanceIP is the private IPv4 address of onlyInstance.
+	onlyInstanceIP = "10.0.1.10"
 )
 
 const (
@@ -92,11 +95,11 @@ func newTestAccount(t *testing.T, opts accountOptions) *testAccount {
 	require.NoError(t, err)
 
 	for _, instance := range []loopback.Instance{
-		{ID: onlyInstance, Tags: map[string]string{"Name": "nginx-1"}},
-		{ID: sharedInstance, Tags: map[string]string{"Name": "nginx-2"}},
-		{ID: asgInstance, Tags: map[string]string{"Name": "nginx-3", loopback.AutoScalingGroupTag: "edge-asg"}},
-		{ID: protectedInstance, Tags: map[string]string{"Name": "nginx-4"}, DisableAPITermination: true},
-		{ID: extraInstance, Tags: map[string]string{"Name": "nginx-5"}},
+		{ID: onlyInstance, PrivateIPAddress: onlyInstanceIP, Tags: map[string]string{"Name": "nginx-1"}},
+		{ID: sharedInstance, PrivateIPAddress: "10.0.1.11", Tags: map[string]string{"Name": "nginx-2"}},
+		{ID: asgInstance, PrivateIPAddress: "10.0.1.12", Tags: map[string]string{"Name": "nginx-3", loopback.AutoScalingGroupTag: "edge-asg"}},
+		{ID: protectedInstance, PrivateIPAddress: "10.0.1.13", Tags: map[string]string{"Name": "nginx-4"}, DisableAPITermination: true},
+		{ID: extraInstance, PrivateIPAddress: "10.0.1.14", Tags: map[string]string{"Name": "nginx-5"}},
 	} {
 		_, err := srv.EC2.AddInstance(instance)
 		require.NoError(t, err)

@@ -65,7 +65,12 @@ type CheckInput struct {
 	// NLBOnlyClients are the client identities seen only on the NLB in the
 	// last Settings.LookBack.
 	NLBOnlyClients []string
-	Now            time.Time
+	// ClientDataProblem is a sentence on why NLBOnlyClients may be
+	// incomplete, such as a client database that does not cover
+	// Settings.LookBack or ALB data that is stale. When it is not empty,
+	// nlb_only_clients fails with it.
+	ClientDataProblem string
+	Now               time.Time
 }
 
 // RunChecks runs every check and returns the results in a fixed order. An
@@ -119,8 +124,16 @@ func Failed(checks []Check) []Check {
 }
 
 // checkWeightZero checks that every NLB record has weight 0, or is gone,
-// and that the weight has been 0 for longer than the records' TTL plus the
-// drain time.
+// that the ALB record of each pair whose NLB record exists has a weight
+// above 0, and that the NLB weight has been 0 for longer than the records'
+// TTL plus the drain time. The ALB weight matters because Route 53 routes
+// to every record with equal probability when all records of a name and
+// type have weight 0 (Route 53 API reference, ResourceRecordSet.Weight).
+//
+// NOTE: with health checks or EvaluateTargetHealth, Route 53 also answers
+// with the NLB record at weight 0 while every record with weight is
+// unhealthy (Route 53 Developer Guide, "Weighted routing"). This check
+// does not read health.
 func checkWeightZero(in CheckInput) Check {
 	check := Check{Name: CheckNLBWeightZero}
 	if len(in.Records) == 0 {
@@ -128,7 +141,7 @@ func checkWeightZero(in CheckInput) Check {
 		return check
 	}
 
-	var weighted []string
+	var weighted, albZero []string
 	var deleted int
 	var ttl time.Duration
 	for _, p := range in.Records {
@@ -142,11 +155,18 @@ func checkWeightZero(in CheckInput) Check {
 			deleted++
 		case aws.ToInt64(p.NLB.Weight) != 0:
 			weighted = append(weighted, fmt.Sprintf("%s: weight %d", p.Set, aws.ToInt64(p.NLB.Weight)))
+		case p.ALB == nil || aws.ToInt64(p.ALB.Weight) <= 0:
+			albZero = append(albZero, p.Set.String())
 		}
 	}
 	if len(weighted) > 0 {
 		check.Message = fmt.Sprintf("The NLB records still have weight (%s); move all traffic to the ALB with cutover gate first.",
 			strings.Join(weighted, "; "))
+		return check
+	}
+	if len(albZero) > 0 {
+		check.Message = fmt.Sprintf("The NLB records have weight 0, but the ALB record has weight 0 too in %s. When every record of a weighted set has weight 0, Route 53 answers with all of them, so the NLB still gets traffic. Set the ALB weight above 0 with cutover gate first.",
+			strings.Join(albZero, "; "))
 		return check
 	}
 	if in.NLBZeroSince.IsZero() {
@@ -181,22 +201,30 @@ func recordTTL(r r53types.ResourceRecordSet) time.Duration {
 }
 
 // checkNLBOnlyClients checks that no client identity was seen only on the
-// NLB.
+// NLB and that the client data has no problem that could hide one.
 func checkNLBOnlyClients(in CheckInput) Check {
 	check := Check{Name: CheckNLBOnlyClients}
 	lookBack := formatDuration(in.Settings.LookBack)
-	if len(in.NLBOnlyClients) == 0 {
+	var clients string
+	if len(in.NLBOnlyClients) > 0 {
+		listed := in.NLBOnlyClients[:min(len(in.NLBOnlyClients), maxListedClients)]
+		names := strings.Join(listed, ", ")
+		if more := len(in.NLBOnlyClients) - len(listed); more > 0 {
+			names += fmt.Sprintf(" and %d more", more)
+		}
+		clients = fmt.Sprintf("%d client identities were seen only on the NLB in the last %s: %s. They would lose the service; move them to the ALB, or confirm that they are gone and wait until the look-back no longer covers them.",
+			len(in.NLBOnlyClients), lookBack, names)
+	}
+
+	switch {
+	case in.ClientDataProblem != "":
+		check.Message = strings.TrimSpace(in.ClientDataProblem + " " + clients)
+	case clients != "":
+		check.Message = clients
+	default:
 		check.Passed = true
 		check.Message = fmt.Sprintf("No client identity was seen only on the NLB in the last %s.", lookBack)
-		return check
 	}
-	listed := in.NLBOnlyClients[:min(len(in.NLBOnlyClients), maxListedClients)]
-	names := strings.Join(listed, ", ")
-	if more := len(in.NLBOnlyClients) - len(listed); more > 0 {
-		names += fmt.Sprintf(" and %d more", more)
-	}
-	check.Message = fmt.Sprintf("%d client identities were seen only on the NLB in the last %s: %s. They would lose the service; move them to the ALB, or confirm that they are gone and wait until the look-back no longer covers them.",
-		len(in.NLBOnlyClients), lookBack, names)
 	return check
 }
 

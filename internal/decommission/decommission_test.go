@@ -50,6 +50,14 @@ func TestFailedCheckRejects(t *testing.T) {
 			message: "weight 10",
 		},
 		{
+			name: "ALB also at weight 0",
+			setup: func(t *testing.T, a *testAccount) {
+				require.NoError(t, a.srv.Route53.PutRecordSets(a.zoneID, weightedAlias("alb", albZoneID, "dualstack."+a.alb.DNSName, 0)))
+			},
+			failed:  []string{CheckNLBWeightZero},
+			message: "Route 53 answers with all of them, so the NLB still gets traffic",
+		},
+		{
 			name:    "weight zero too recently",
 			setup:   func(t *testing.T, a *testAccount) { a.input.NLBZeroSince = testNow.Add(-10 * time.Minute) },
 			failed:  []string{CheckNLBWeightZero},
@@ -82,6 +90,14 @@ func TestFailedCheckRejects(t *testing.T) {
 			},
 			failed:  []string{CheckNLBOnlyClients},
 			message: "CN=partner-09 and 2 more",
+		},
+		{
+			name: "client data problem",
+			setup: func(t *testing.T, a *testAccount) {
+				a.input.ClientDataProblem = "The client database starts 2 days ago, so it does not cover the look-back of 7 days."
+			},
+			failed:  []string{CheckNLBOnlyClients},
+			message: "The client database starts 2 days ago, so it does not cover the look-back of 7 days.",
 		},
 		{
 			name: "other records point at the NLB",

@@ -58,6 +58,10 @@ type Report struct {
 	Results      []Result `json:"results"`
 }
 
+// DefaultDeleteTimeout is the ExecuteOptions.DeleteTimeout that Execute
+// uses when the option is zero.
+const DefaultDeleteTimeout = 10 * time.Minute
+
 // ExecuteOptions configure Execute.
 type ExecuteOptions struct {
 	// Confirm is the load balancer name that the operator typed, which
@@ -66,7 +70,7 @@ type ExecuteOptions struct {
 	// SnapshotDir is the directory of the snapshot file.
 	SnapshotDir string
 	// DeleteTimeout is how long to wait for the NLB to be gone before
-	// its target groups are deleted. Zero means 10 minutes.
+	// its target groups are deleted. Zero means DefaultDeleteTimeout.
 	DeleteTimeout time.Duration
 	// Now is the clock of the snapshot's time. Nil means time.Now.
 	Now func() time.Time
@@ -94,7 +98,7 @@ func Execute(ctx context.Context, c Clients, plan *Plan, opts ExecuteOptions) (*
 		opts.Now = time.Now
 	}
 	if opts.DeleteTimeout <= 0 {
-		opts.DeleteTimeout = 10 * time.Minute
+		opts.DeleteTimeout = DefaultDeleteTimeout
 	}
 	report := &Report{SnapshotFile: plan.resumedFrom}
 	steps := planSteps(c, plan, opts, report)
@@ -167,7 +171,7 @@ func planSteps(c Clients, plan *Plan, opts ExecuteOptions, report *Report) []ste
 
 	// The instance steps share one listing of the account's target
 	// groups, read when the first of them runs.
-	var registered map[string][]string
+	var groups []TargetGroup
 	for _, r := range plan.Resources {
 		if r.Kind != KindInstance || r.Action == ActionKeep {
 			continue
@@ -177,13 +181,13 @@ func planSteps(c Clients, plan *Plan, opts ExecuteOptions, report *Report) []ste
 			name = StepStopInstance
 		}
 		steps = append(steps, step{name: name, resource: r.ID, run: func(ctx context.Context) (Status, string, error) {
-			if registered == nil {
+			if groups == nil {
 				var err error
-				if registered, err = registeredInstances(ctx, c.ELBv2); err != nil {
+				if groups, err = readTargetGroups(ctx, c.ELBv2); err != nil {
 					return "", "", err
 				}
 			}
-			return changeInstance(ctx, c.EC2, r.ID, r.Action, registered[r.ID])
+			return changeInstance(ctx, c.EC2, r.ID, r.Action, groups)
 		}})
 	}
 	return steps
@@ -248,33 +252,23 @@ func deleteTargetGroup(ctx context.Context, api ELBv2API, arn string) (Status, s
 	return StatusDone, "deleted the target group", nil
 }
 
-// registeredInstances returns the names of the target groups of the
-// account that each instance target is registered in now.
-func registeredInstances(ctx context.Context, api ELBv2API) (map[string][]string, error) {
-	groups, err := readTargetGroups(ctx, api)
-	if err != nil {
-		return nil, err
-	}
-	registered := map[string][]string{}
-	for _, id := range instanceTargets(groups) {
-		for _, g := range groups {
-			if hasTarget(g, id) {
-				registered[id] = append(registered[id], g.Name())
-			}
-		}
-	}
-	return registered, nil
-}
-
-// changeInstance terminates or stops one instance after it checks again
-// that the instance is in no target group and no Auto Scaling group, in
-// case either changed since the plan was made.
-func changeInstance(ctx context.Context, api EC2API, id string, action Action, groups []string) (Status, string, error) {
+// changeInstance terminates or stops one instance. First it checks again,
+// in case either changed since the plan was made, that no target group of
+// groups has it as a target by instance ID or IP address, and that it is
+// in no Auto Scaling group. groups are the account's target groups as read
+// during this run.
+func changeInstance(ctx context.Context, api EC2API, id string, action Action, groups []TargetGroup) (Status, string, error) {
 	instances, err := readInstances(ctx, api, []string{id})
 	if err != nil {
 		return "", "", err
 	}
 	instance := instances[id]
+	var registered []string
+	for _, g := range groups {
+		if address, ok := registration(g, instance); ok {
+			registered = append(registered, g.Name()+byAddress(address))
+		}
+	}
 	switch {
 	case !instance.Found:
 		return StatusAlreadyDone, "the instance no longer exists", nil
@@ -282,9 +276,9 @@ func changeInstance(ctx context.Context, api EC2API, id string, action Action, g
 		return StatusAlreadyDone, "the instance is " + string(instance.State), nil
 	case action == ActionStop && (instance.State == ec2types.InstanceStateNameStopped || instance.State == ec2types.InstanceStateNameStopping):
 		return StatusAlreadyDone, "the instance is " + string(instance.State), nil
-	case len(groups) > 0:
+	case len(registered) > 0:
 		return "", "", fmt.Errorf("the instance is now registered in target group %s, so it was left as it is; review the plan and run the command again",
-			strings.Join(groups, ", "))
+			strings.Join(registered, ", "))
 	case instance.AutoScalingGroup != "":
 		return "", "", fmt.Errorf("the instance now belongs to Auto Scaling group %s, so it was left as it is; review the plan and run the command again",
 			instance.AutoScalingGroup)

@@ -74,7 +74,14 @@ type Instance struct {
 	// instance, as happens some time after it was terminated.
 	Found bool
 	State ec2types.InstanceStateName
-	Tags  map[string]string
+	// PrivateIPAddress is the primary private IPv4 address, or empty. A
+	// target group of target type ip can reach the instance through it.
+	PrivateIPAddress string
+	// SecondaryIPAddresses are the other private IPv4 addresses and the
+	// IPv6 addresses of the instance's network interfaces, which a target
+	// group of target type ip can also reach it through.
+	SecondaryIPAddresses []string
+	Tags                 map[string]string
 	// AutoScalingGroup is the value of the aws:autoscaling:groupName tag,
 	// or empty.
 	AutoScalingGroup string
@@ -275,9 +282,11 @@ func readInstances(ctx context.Context, api EC2API, ids []string) (map[string]In
 			for _, r := range page.Reservations {
 				for _, found := range r.Instances {
 					instance := Instance{
-						ID:    aws.ToString(found.InstanceId),
-						Found: true,
-						Tags:  attributeMap(found.Tags, func(t ec2types.Tag) (*string, *string) { return t.Key, t.Value }),
+						ID:                   aws.ToString(found.InstanceId),
+						Found:                true,
+						PrivateIPAddress:     aws.ToString(found.PrivateIpAddress),
+						SecondaryIPAddresses: secondaryAddresses(found),
+						Tags:                 attributeMap(found.Tags, func(t ec2types.Tag) (*string, *string) { return t.Key, t.Value }),
 					}
 					if found.State != nil {
 						instance.State = found.State.Name
@@ -304,6 +313,28 @@ func readInstances(ctx context.Context, api EC2API, ids []string) (map[string]In
 		instances[id] = instance
 	}
 	return instances, nil
+}
+
+// secondaryAddresses returns the private IPv4 addresses of the instance's
+// network interfaces other than its primary one, and their IPv6
+// addresses, without duplicates.
+func secondaryAddresses(instance ec2types.Instance) []string {
+	primary := aws.ToString(instance.PrivateIpAddress)
+	var addresses []string
+	add := func(address string) {
+		if address != "" && address != primary && !slices.Contains(addresses, address) {
+			addresses = append(addresses, address)
+		}
+	}
+	for _, ni := range instance.NetworkInterfaces {
+		for _, a := range ni.PrivateIpAddresses {
+			add(aws.ToString(a.PrivateIpAddress))
+		}
+		for _, a := range ni.Ipv6Addresses {
+			add(aws.ToString(a.Ipv6Address))
+		}
+	}
+	return addresses
 }
 
 // instanceFlag returns a boolean instance attribute.

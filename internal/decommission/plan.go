@@ -2,6 +2,7 @@ package decommission
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -81,9 +82,9 @@ type PlanOptions struct {
 // BuildPlan decides what happens to each resource in the inventory. It
 // deletes the NLB records, the NLB with its listeners, and each of its
 // target groups that no other load balancer uses. It terminates, or with
-// StopOnly stops, each instance target that is in no other target group
-// and no Auto Scaling group, has no termination (or stop) protection and
-// is not terminated. It never changes IP, Lambda or ALB targets.
+// StopOnly stops, each instance target that no other target group has
+// as a target by instance ID or IP address, that is in no Auto Scaling
+// group, has no termination (or stop) protection and is not terminated. It never changes IP, Lambda or ALB targets.
 func BuildPlan(inv *Inventory, records []RecordPair, checks []Check, opts PlanOptions) *Plan {
 	plan := &Plan{
 		LoadBalancerName: inv.Name(),
@@ -172,18 +173,23 @@ func planInstance(inv *Inventory, instance Instance, kept map[string]string, sto
 
 	var reasons []string
 	for _, g := range inv.TargetGroups {
-		if kept[g.ARN()] != "" && hasTarget(g, instance.ID) {
-			reasons = append(reasons, fmt.Sprintf("registered in target group %s, which is %s", g.Name(), kept[g.ARN()]))
+		if address, ok := registration(g, instance); ok && kept[g.ARN()] != "" {
+			reasons = append(reasons, fmt.Sprintf("registered in target group %s%s, which is %s", g.Name(), byAddress(address), kept[g.ARN()]))
 		}
 	}
 	for _, g := range inv.OtherTargetGroups {
-		if hasTarget(g, instance.ID) {
-			reason := fmt.Sprintf("also registered in target group %s", g.Name())
-			if lbs := g.TargetGroup.LoadBalancerArns; len(lbs) > 0 {
-				reason += " of load balancer " + strings.Join(lbs, ", ")
-			}
-			reasons = append(reasons, reason)
+		address, ok := registration(g, instance)
+		if !ok {
+			continue
 		}
+		reason := fmt.Sprintf("also registered in target group %s", g.Name())
+		if lbs := g.TargetGroup.LoadBalancerArns; len(lbs) > 0 {
+			reason += " of load balancer " + strings.Join(lbs, ", ")
+		}
+		if address != "" {
+			reason += "," + byAddress(address)
+		}
+		reasons = append(reasons, reason)
 	}
 	switch {
 	case !instance.Found:
@@ -208,14 +214,57 @@ func planInstance(inv *Inventory, instance Instance, kept map[string]string, sto
 		r.Reason = strings.Join(reasons, "; ")
 		return r
 	}
-	r.Reason = "registered only in the NLB's target groups, in no Auto Scaling group and without protection"
+	r.Reason = "registered only in the NLB's target groups, by instance ID and by IP address, in no Auto Scaling group and without protection"
 	return r
 }
 
-func hasTarget(g TargetGroup, id string) bool {
-	return slices.ContainsFunc(g.Targets, func(t elbtypes.TargetHealthDescription) bool {
-		return targetID(t) == id
-	})
+// registration reports whether the group has the instance as a target on
+// any port, by its instance ID or by one of its IP addresses. address is
+// the IP address of an IP target and empty for an instance target.
+//
+// An IP target outside the instance's VPC with the same address, such as
+// one in a peered VPC, also counts. That errs toward keeping the instance.
+func registration(g TargetGroup, instance Instance) (address string, ok bool) {
+	addresses := instance.SecondaryIPAddresses
+	if instance.PrivateIPAddress != "" {
+		addresses = append([]string{instance.PrivateIPAddress}, addresses...)
+	}
+	for _, t := range g.Targets {
+		id := targetID(t)
+		if id == "" {
+			continue
+		}
+		if id == instance.ID {
+			return "", true
+		}
+		if i := slices.IndexFunc(addresses, func(a string) bool { return sameAddress(a, id) }); i >= 0 {
+			return addresses[i], true
+		}
+	}
+	return "", false
+}
+
+// sameAddress reports whether two IP addresses are equal, comparing IPv6
+// addresses by value because EC2 and ELB may spell them differently.
+func sameAddress(a, b string) bool {
+	x, errX := netip.ParseAddr(a)
+	y, errY := netip.ParseAddr(b)
+	if errX != nil || errY != nil {
+		return a == b
+	}
+	return x == y
+}
+
+// byAddress returns " by its private IP ADDRESS" for an IP target, or ""
+// for an instance target.
+func byAddress(address string) string {
+	if address == "" {
+		return ""
+	}
+	if ip, err := netip.ParseAddr(address); err == nil && ip.Is6() {
+		return " by its IPv6 address " + address
+	}
+	return " by its private IP " + address
 }
 
 // ToChange returns the resources whose action is not ActionKeep.
