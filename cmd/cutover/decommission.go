@@ -178,15 +178,16 @@ another policy: nothing changed in AWS.`,
 	return cmd
 }
 
-// albStaleAfter is how old the newest ALB connection in the database may
-// be for the nlb_only_clients check to trust it: ALB logs arrive every 5
+// albStaleAfter is the largest age of the newest ALB connection in the
+// database that the nlb_only_clients check trusts. ALB logs arrive every 5
 // minutes, so an hour without one means the logs were not ingested.
 const albStaleAfter = time.Hour
 
 // nlbOnlyClients runs the named query of the clients seen only on the NLB
 // over the look-back and returns their names. The second result is a
-// sentence on why the database cannot answer, or "": it must hold ALB
-// connections from the last hour and reach back to the look-back's start.
+// sentence on why the database cannot decide, or "". The database must hold
+// ALB connections from the last hour and reach back to the look-back's
+// start.
 func nlbOnlyClients(ctx context.Context, g *globals, wait time.Duration, from, to time.Time) ([]string, string, error) {
 	if _, err := os.Stat(g.db); err != nil {
 		return nil, "", fmt.Errorf("database %s does not exist: the nlb_only_clients check needs the ingested logs of both paths", g.db)
