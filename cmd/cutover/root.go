@@ -111,6 +111,7 @@ questions about the migration with SQL and named queries.`,
 		newPreflightCommand(g, e),
 		newGateCommand(g, e),
 		newDecommissionCommand(g, e),
+		newReportCommand(g, e),
 	)
 	return root
 }
