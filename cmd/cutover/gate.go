@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -277,7 +276,7 @@ func mirrorGateDecisions(ctx context.Context, db *store.DB, st state.Store, loca
 		}
 		rows = append(rows, store.GateDecision{
 			Seq: i, Time: entry.Time, Kind: string(entry.Kind), Verdict: string(entry.Verdict), Executed: entry.Executed,
-			ALBShareBefore: sharePercent(entry.Before), ALBShareAfter: sharePercent(entry.After),
+			ALBShareBefore: entry.Before.ALBPercent(), ALBShareAfter: entry.After.ALBPercent(),
 			NLBWeightBefore: entry.Before.NLB, ALBWeightBefore: entry.Before.ALB,
 			NLBWeightAfter: entry.After.NLB, ALBWeightAfter: entry.After.ALB,
 			Outcome: string(entry.Outcome), ChangeIDs: entry.ChangeID, CallerARN: entry.CallerARN, CallerAccount: entry.CallerAccount,
@@ -285,14 +284,6 @@ func mirrorGateDecisions(ctx context.Context, db *store.DB, st state.Store, loca
 		})
 	}
 	return db.ReplaceGateDecisions(ctx, location, rows)
-}
-
-// sharePercent returns the ALB's share of the weights in percent, rounded.
-func sharePercent(w state.RecordWeights) int {
-	if w.ALB+w.NLB == 0 {
-		return 0
-	}
-	return int(math.Round(100 * float64(w.ALB) / float64(w.ALB+w.NLB)))
 }
 
 // writePlanFiles writes one change batch file per hosted zone: path itself

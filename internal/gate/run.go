@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -411,7 +410,7 @@ func firstStepWindow(st state.State, steps Steps) *analyze.Window {
 	for _, e := range st.Audit {
 		applied := e.Kind == state.EntryStep && (e.Outcome == state.OutcomeApplied || e.Outcome == state.OutcomeAppliedUnconfirmed)
 		if from.IsZero() {
-			if percentOf(e.After) == steps[0].Percent && (applied || e.Kind == state.EntryEvaluation) {
+			if e.After.ALBPercent() == steps[0].Percent && (applied || e.Kind == state.EntryEvaluation) {
 				from = e.Time
 			}
 			continue
@@ -421,14 +420,6 @@ func firstStepWindow(st state.State, steps Steps) *analyze.Window {
 		}
 	}
 	return nil
-}
-
-// percentOf returns the ALB's share of the weights in percent.
-func percentOf(w state.RecordWeights) int {
-	if w.ALB+w.NLB == 0 {
-		return 0
-	}
-	return int(math.Round(100 * float64(w.ALB) / float64(w.ALB+w.NLB)))
 }
 
 // trackNLBZero sets or clears NLBZeroSince for an ALB share.

@@ -4,7 +4,10 @@
 // same state, only one can save.
 package state
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // FormatVersion is the value of the "version" field that this build writes
 // and the only one it reads.
@@ -125,6 +128,15 @@ const (
 type RecordWeights struct {
 	ALB int64 `json:"alb"`
 	NLB int64 `json:"nlb"`
+}
+
+// ALBPercent returns the ALB's share of the weights in percent, rounded, or
+// 0 when both weights are 0.
+func (w RecordWeights) ALBPercent() int {
+	if w.ALB+w.NLB == 0 {
+		return 0
+	}
+	return int(math.Round(100 * float64(w.ALB) / float64(w.ALB+w.NLB)))
 }
 
 // Check is the result of one of the gate's checks.
