@@ -5,8 +5,8 @@
 -- the canonical subject and serial, or the client IP, marked ip:, where no
 -- certificate was logged. nlb_connections counts its NLB connection
 -- attempts and nlb_ok the successful ones, and first_seen and last_seen
--- bound them. An identity that only fails on the NLB is listed too, with
--- nlb_ok 0, because a client that keeps trying still depends on the NLB.
+-- bound them. The query also lists identities that only fail on the NLB,
+-- with nlb_ok 0, because a client that keeps trying still depends on it.
 WITH identities AS (
     SELECT
         path,

@@ -109,7 +109,7 @@ func TestPredict(t *testing.T) {
 			wantLeaf: Reject, wantLeafStatus: StatusUntrusted, wantFields: Reject, wantFieldsStatus: StatusUntrusted,
 		},
 		{
-			// Only the leaf path sees the intermediate that the client sends.
+			// Only the prediction from the leaf uses the intermediates the client sends.
 			name: "issuer missing from trust store, sent by the client", leaf: issue(t, leafSpec("sends-chain"), &pki.unlisted),
 			chain:    []issued{pki.unlisted},
 			wantLeaf: Accept, wantLeafStatus: StatusSuccess, wantFields: Reject, wantFieldsStatus: StatusUntrusted,

@@ -111,7 +111,7 @@ func TestGateHaltsOnScenarios(t *testing.T) {
 		{scenario: "low-traffic", duration: 2 * time.Hour, weight: 10, wantCode: exitWait, wantVerdict: "HALT-WAIT",
 			wantReason: "WAIT"},
 		// Nothing is wrong, but with 40 % of the clients behind one resolver
-		// the ALB's share follows that resolver's cached answer, not the
+		// the ALB's share follows that resolver's cached DNS response, not the
 		// weight, so the gate waits on the traffic share.
 		{scenario: "big-partner-one-resolver", duration: 2 * time.Hour, weight: 50, wantCode: exitWait, wantVerdict: "HALT-WAIT",
 			wantReason: "traffic_share WAIT"},

@@ -288,8 +288,8 @@ func TestIsS3URIAndIsARN(t *testing.T) {
 }
 
 // httpStatusClient returns one status and no body for every download. The
-// loopback server applies no faults to downloads, so this client stands in
-// for an S3 5xx response.
+// loopback server applies no faults to downloads, so this client simulates
+// an S3 5xx response.
 type httpStatusClient int
 
 func (c httpStatusClient) Do(req *http.Request) (*http.Response, error) {

@@ -123,10 +123,10 @@ func Failed(checks []Check) []Check {
 	return failed
 }
 
-// checkWeightZero checks that every NLB record has weight 0, or is gone,
-// that the ALB record of each pair whose NLB record exists has a weight
-// above 0, and that the NLB weight has been 0 for longer than the records'
-// TTL plus the drain time. The ALB weight matters because Route 53 routes
+// checkWeightZero checks that every NLB record has weight 0 or was deleted.
+// The ALB record of each pair with an NLB record must have a weight above 0,
+// and the NLB weight must have been 0 for longer than the records' TTL plus
+// the drain time. The ALB weight matters because Route 53 routes
 // to every record with equal probability when all records of a name and
 // type have weight 0 (Route 53 API reference, ResourceRecordSet.Weight).
 //

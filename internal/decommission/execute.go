@@ -103,21 +103,21 @@ func Execute(ctx context.Context, c Clients, plan *Plan, opts ExecuteOptions) (*
 	report := &Report{SnapshotFile: plan.resumedFrom}
 	steps := planSteps(c, plan, opts, report)
 
-	var refusal error
+	var rejection error
 	if failed := Failed(plan.Checks); len(failed) > 0 {
 		var names []string
 		for _, check := range failed {
 			names = append(names, check.Name)
 		}
-		refusal = fmt.Errorf("%w: check(s) %s failed", ErrRejected, strings.Join(names, ", "))
+		rejection = fmt.Errorf("%w: check(s) %s failed", ErrRejected, strings.Join(names, ", "))
 	} else if opts.Confirm != plan.LoadBalancerName {
-		refusal = fmt.Errorf("%w: the confirmation %q is not the load balancer's name %q; type the name to confirm", ErrRejected, opts.Confirm, plan.LoadBalancerName)
+		rejection = fmt.Errorf("%w: the confirmation %q is not the load balancer's name %q; type the name to confirm", ErrRejected, opts.Confirm, plan.LoadBalancerName)
 	}
-	if refusal != nil {
+	if rejection != nil {
 		for _, s := range steps {
 			report.Results = append(report.Results, Result{Step: s.name, Resource: s.resource, Status: StatusNotAttempted})
 		}
-		return report, refusal
+		return report, rejection
 	}
 
 	var failure error

@@ -82,9 +82,10 @@ type PlanOptions struct {
 // BuildPlan decides what happens to each resource in the inventory. It
 // deletes the NLB records, the NLB with its listeners, and each of its
 // target groups that no other load balancer uses. It terminates, or with
-// StopOnly stops, each instance target that no other target group has
-// as a target by instance ID or IP address, that is in no Auto Scaling
-// group, has no termination (or stop) protection and is not terminated. It never changes IP, Lambda or ALB targets.
+// StopOnly stops, each instance target that is not terminated and not
+// protected. No other target group may have the instance as a target, by
+// ID or IP address, and no Auto Scaling group may contain it. IP, Lambda
+// and ALB targets never change.
 func BuildPlan(inv *Inventory, records []RecordPair, checks []Check, opts PlanOptions) *Plan {
 	plan := &Plan{
 		LoadBalancerName: inv.Name(),

@@ -30,11 +30,11 @@ func TestRunHoldsAfterRollback(t *testing.T) {
 	// The fault is gone and the step has baked, but the gate holds.
 	r.evaluator.result = *analysis(nil)
 	r.now = r.now.Add(2 * time.Hour)
-	held := r.run(t, Options{Execute: true})
-	assert.Equal(t, HaltFail, held.Decision.Verdict)
-	assert.Equal(t, CodeFail, held.Code)
-	assert.Equal(t, 10, held.Decision.To)
-	assert.Contains(t, held.Decision.Reasons[0], "holds at 10 % since the rollback from 25 %")
+	halted := r.run(t, Options{Execute: true})
+	assert.Equal(t, HaltFail, halted.Decision.Verdict)
+	assert.Equal(t, CodeFail, halted.Code)
+	assert.Equal(t, 10, halted.Decision.To)
+	assert.Contains(t, halted.Decision.Reasons[0], "holds at 10 % since the rollback from 25 %")
 	assert.Equal(t, [][2]int64{{90, 10}, {90, 10}}, r.account.weights(t))
 
 	dry := r.run(t, Options{Resume: true})
@@ -77,7 +77,7 @@ func TestRunManualRollbackHolds(t *testing.T) {
 	assert.Equal(t, "manual rollback by arn:aws:iam::123456789012:role/deploy", hold.Reason)
 
 	r.now = r.now.Add(3 * time.Hour)
-	held := r.run(t, Options{Execute: true})
-	assert.Equal(t, HaltFail, held.Decision.Verdict)
+	halted := r.run(t, Options{Execute: true})
+	assert.Equal(t, HaltFail, halted.Decision.Verdict)
 	assert.Equal(t, [][2]int64{{75, 25}, {75, 25}}, r.account.weights(t))
 }

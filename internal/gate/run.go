@@ -128,7 +128,7 @@ func Run(ctx context.Context, cfg Config, deps Deps, opts Options) (Report, erro
 		return report, err
 	}
 	if st.Policy != "" && st.Policy != cfg.Policy {
-		return finish(ctx, deps, &report, refusedEntry(now, fmt.Sprintf(
+		return finish(ctx, deps, &report, rejectedEntry(now, fmt.Sprintf(
 			"The state belongs to policy %q, not %q: give each policy its own state location.", st.Policy, cfg.Policy)))
 	}
 
@@ -138,14 +138,14 @@ func Run(ctx context.Context, cfg Config, deps Deps, opts Options) (Report, erro
 	}
 	percent, err := weights.ALBPercent()
 	if err != nil {
-		return finish(ctx, deps, &report, refusedEntry(now, err.Error()))
+		return finish(ctx, deps, &report, rejectedEntry(now, err.Error()))
 	}
 	before := recordWeights(weights)
 
 	if st.Pending != nil {
 		age := now.Sub(st.Pending.StartedAt)
 		if age < cfg.Apply.Timeout+pendingGrace {
-			e := refusedEntry(now, fmt.Sprintf("Another gate run (%s, by %s) has been changing the weights from %d %% to %d %% since %s; nothing was changed.",
+			e := rejectedEntry(now, fmt.Sprintf("Another gate run (%s, by %s) has been changing the weights from %d %% to %d %% since %s; nothing was changed.",
 				st.Pending.ID, st.Pending.By, st.Pending.FromWeight, st.Pending.ToWeight, st.Pending.StartedAt.Format(time.RFC3339)))
 			e.Before, e.After = before, before
 			return finish(ctx, deps, &report, e)
@@ -171,7 +171,7 @@ func Run(ctx context.Context, cfg Config, deps Deps, opts Options) (Report, erro
 	trackNLBZero(&st, percent, st.StepStartedAt)
 
 	if _, ok := cfg.Steps.index(percent); !ok && opts.Action == ActionEvaluate {
-		e := refusedEntry(now, fmt.Sprintf("The ALB has %d %% of the weight, which is not a step of the policy (%s): set the weights to a step, or roll back with cutover gate rollback --to-nlb.",
+		e := rejectedEntry(now, fmt.Sprintf("The ALB has %d %% of the weight, which is not a step of the policy (%s): set the weights to a step, or roll back with cutover gate rollback --to-nlb.",
 			percent, cfg.Steps))
 		e.Before, e.After = before, before
 		return save(ctx, deps, &report, st, version, e)
@@ -194,7 +194,7 @@ func Run(ctx context.Context, cfg Config, deps Deps, opts Options) (Report, erro
 
 	decision, target, err := decideAction(cfg, opts, percent, st.StepStartedAt, now, analysis)
 	if err != nil {
-		e := refusedEntry(now, err.Error())
+		e := rejectedEntry(now, err.Error())
 		e.Before, e.After = before, before
 		return save(ctx, deps, &report, st, version, e)
 	}
@@ -297,7 +297,7 @@ func execute(ctx context.Context, cfg Config, deps Deps, report *Report, st stat
 		StartedAt: entry.Time, By: deps.Caller.ARN}
 	_, err = deps.State.Save(ctx, st, version)
 	if errors.Is(err, state.ErrConflict) {
-		e := refusedEntry(entry.Time, "Another gate run saved the state since this run read it, so this run changed nothing; run again to see its result.")
+		e := rejectedEntry(entry.Time, "Another gate run saved the state since this run read it, so this run changed nothing; run again to see its result.")
 		e.Before, e.After = entry.Before, entry.Before
 		return finish(ctx, deps, report, e)
 	}
@@ -464,7 +464,7 @@ func finish(ctx context.Context, deps Deps, report *Report, e state.Entry) (Repo
 	return *report, nil
 }
 
-func refusedEntry(now time.Time, message string) state.Entry {
+func rejectedEntry(now time.Time, message string) state.Entry {
 	return state.Entry{Time: now, Kind: state.EntryEvaluation, Verdict: state.VerdictError, Outcome: state.OutcomeRefused,
 		Message: message, ExitCode: int(CodeRefused)}
 }

@@ -305,7 +305,7 @@ func TestRunRefusesOffStepWeights(t *testing.T) {
 }
 
 // Each Route 53 fault leaves the records as they were or at the intended
-// weights, the audit entry records which, and the code tells a pipeline.
+// weights, the audit entry records which, and the exit code reports it to a pipeline.
 func TestRunFaultsRecordOutcome(t *testing.T) {
 	before := [][2]int64{{90, 10}, {90, 10}}
 	after := [][2]int64{{75, 25}, {75, 25}}

@@ -338,7 +338,7 @@ CREATE TABLE gate_decisions (
 `,
 
 	// Version 12: preflight_predictions records how many of the identity's
-	// NLB connections succeeded, so that a report tells the clients the
+	// NLB connections succeeded, so that a report separates the clients the
 	// ALB would newly reject from those that fail on the NLB already.
 	`ALTER TABLE preflight_predictions ADD COLUMN nlb_ok_connections BIGINT;`,
 }
