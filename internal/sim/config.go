@@ -77,6 +77,13 @@ type Config struct {
 	// carry fewer requests than the same minutes in a longer run.
 	Start    time.Time
 	Duration time.Duration
+	// PopulationStart and PopulationDuration are the period that the
+	// certificates' validity is drawn for: which certificates expire soon,
+	// and which during the period. Zero means Start and Duration. Set them
+	// to the whole migration when it is simulated in consecutive runs, so
+	// that every run has the same certificates.
+	PopulationStart    time.Time
+	PopulationDuration time.Duration
 
 	// ALBWeight is the Route 53 weight of the ALB record, 0 to 100; the NLB
 	// record has 100-ALBWeight. A resolver that refreshes its cache picks
@@ -316,6 +323,9 @@ func (c *Config) Validate() error {
 	if c.ALBWeight < 0 || c.ALBWeight > 100 {
 		bad("invalid ALBWeight %d: want 0 to 100", c.ALBWeight)
 	}
+	if c.PopulationDuration < 0 {
+		bad("invalid PopulationDuration %v: want a positive duration, or 0 for Duration", c.PopulationDuration)
+	}
 	if c.AliasTTL <= 0 {
 		bad("invalid AliasTTL %v: want a positive duration such as 60s", c.AliasTTL)
 	}
@@ -433,6 +443,19 @@ func (c *Config) validateTerminators(bad func(string, ...any)) {
 	if c.ErrorLogLocation == nil {
 		bad("missing ErrorLogLocation: set time.UTC or a zone from time.LoadLocation")
 	}
+}
+
+// populationPeriod returns PopulationStart and PopulationDuration, or Start
+// and Duration where they are zero.
+func (c *Config) populationPeriod() (time.Time, time.Duration) {
+	start, duration := c.PopulationStart, c.PopulationDuration
+	if start.IsZero() {
+		start = c.Start
+	}
+	if duration == 0 {
+		duration = c.Duration
+	}
+	return start, duration
 }
 
 // End returns the end of the run, Start+Duration.

@@ -491,15 +491,15 @@ func (b *populationBuilder) newCertificate(org int, cohort Cohort) *Certificate 
 	const day = 24 * time.Hour
 	lifetimes := []time.Duration{90 * day, 365 * day, 397 * day, 730 * day}
 	lifetime := lifetimes[r.IntN(len(lifetimes))]
-	start := b.cfg.Start
+	start, period := b.cfg.populationPeriod()
 	uniform := func(lo, hi time.Duration) time.Duration {
 		return lo + time.Duration(r.Int64N(int64(hi-lo)))
 	}
 	switch cohort {
 	case CohortExpiringSoon:
 		cert.NotAfter = start.Add(uniform(day, 30*day))
-		if b.expiringDuringRun() {
-			cert.NotAfter = start.Add(uniform(b.cfg.Duration*3/10, b.cfg.Duration*7/10+1))
+		if b.expiringDuringRun(period) {
+			cert.NotAfter = start.Add(uniform(period*3/10, period*7/10+1))
 		}
 		cert.NotBefore = cert.NotAfter.Add(-lifetime)
 	case CohortExpired:
@@ -513,7 +513,7 @@ func (b *populationBuilder) newCertificate(org int, cohort Cohort) *Certificate 
 		}
 		cert.NotAfter = cert.NotBefore.Add(lifetime)
 	default:
-		remaining := 31*day + max(b.cfg.Duration, 0)
+		remaining := 31*day + max(period, 0)
 		cert.NotAfter = start.Add(remaining + uniform(0, max(lifetime-remaining, day)))
 		cert.NotBefore = cert.NotAfter.Add(-lifetime)
 	}
@@ -523,10 +523,10 @@ func (b *populationBuilder) newCertificate(org int, cohort Cohort) *Certificate 
 }
 
 // expiringDuringRun reports whether the next CohortExpiringSoon certificate
-// should expire inside the run: true for the first one, in runs shorter than
-// 30 days.
-func (b *populationBuilder) expiringDuringRun() bool {
-	if b.cfg.Duration >= 30*24*time.Hour || b.expiringDuringRunDrawn {
+// should expire inside the population's period: true for the first one, in
+// periods shorter than 30 days.
+func (b *populationBuilder) expiringDuringRun(period time.Duration) bool {
+	if period >= 30*24*time.Hour || b.expiringDuringRunDrawn {
 		return false
 	}
 	b.expiringDuringRunDrawn = true

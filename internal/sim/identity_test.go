@@ -62,6 +62,32 @@ func TestIdentitiesExpiryDuringRun(t *testing.T) {
 	assert.Equal(t, 1, during, "certificates that expire during a one-day run")
 }
 
+// Consecutive runs of one migration with the same population period have
+// the same certificates, and without it each run draws validity from its
+// own start.
+func TestIdentitiesPopulationPeriod(t *testing.T) {
+	whole := DefaultConfig(testStart)
+	whole.Duration = 8 * time.Hour
+	first, err := Identities(whole)
+	require.NoError(t, err)
+
+	later := whole
+	later.Start, later.Duration = testStart.Add(5*time.Hour), 30*time.Minute
+	later.PopulationStart, later.PopulationDuration = whole.Start, whole.Duration
+	same, err := Identities(later)
+	require.NoError(t, err)
+	assert.Equal(t, first, same)
+
+	later.PopulationStart, later.PopulationDuration = time.Time{}, 0
+	own, err := Identities(later)
+	require.NoError(t, err)
+	assert.NotEqual(t, first, own)
+
+	later.PopulationDuration = -time.Hour
+	_, err = Identities(later)
+	assert.ErrorContains(t, err, "PopulationDuration")
+}
+
 func TestIdentitiesVariety(t *testing.T) {
 	ids, err := Identities(DefaultConfig(testStart))
 	require.NoError(t, err)
