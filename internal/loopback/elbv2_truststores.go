@@ -102,6 +102,26 @@ func (e *ELBv2) AddTrustStore(ts TrustStore) (TrustStore, error) {
 	return cloneTrustStore(ts), nil
 }
 
+// ModifyTrustStore replaces the CA bundle of the trust store arn, as
+// ELBv2's ModifyTrustStore does; its revocations stay. Listeners that use
+// the trust store check client certificates against the new bundle from
+// the next request on. It returns an error when the trust store is
+// missing or the bundle does not parse.
+func (e *ELBv2) ModifyTrustStore(arn string, bundle []byte) error {
+	if _, err := countCACertificates(bundle); err != nil {
+		return fmt.Errorf("modify trust store %s: %w", arn, err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := range e.trustStores {
+		if e.trustStores[i].ARN == arn {
+			e.trustStores[i].CACertificatesBundle = bytes.Clone(bundle)
+			return nil
+		}
+	}
+	return fmt.Errorf("modify trust store %s: no such trust store", arn)
+}
+
 // normalizeRevocations returns copies of revocations with their IDs and
 // types filled in, after it checks that each CRL parses.
 func normalizeRevocations(revocations []TrustStoreRevocation) ([]TrustStoreRevocation, error) {

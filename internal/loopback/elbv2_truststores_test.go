@@ -160,6 +160,28 @@ func TestGetTrustStoreCaCertificatesBundleDownload(t *testing.T) {
 	assert.Equal(t, []string{"Root CA", "Issuing CA"}, subjects)
 }
 
+// After ModifyTrustStore, the bundle download returns the new bundle, and
+// an invalid bundle or an unknown ARN leaves the trust store as it was.
+func TestModifyTrustStoreReplacesBundle(t *testing.T) {
+	state := NewELBv2(testRegion, testAccountID)
+	rootCA := testpki.NewCA(t, pkix.Name{CommonName: "Root CA"}, nil)
+	issuingCA := testpki.NewCA(t, pkix.Name{CommonName: "Issuing CA"}, nil)
+	ts, err := state.AddTrustStore(TrustStore{Name: "clients", CACertificatesBundle: testpki.Bundle(rootCA)})
+	require.NoError(t, err)
+	client, _ := startELBv2(t, state)
+
+	fixed := testpki.Bundle(rootCA, issuingCA)
+	require.NoError(t, state.ModifyTrustStore(ts.ARN, fixed))
+	require.Error(t, state.ModifyTrustStore(ts.ARN, []byte("not a bundle")))
+	require.Error(t, state.ModifyTrustStore(ts.ARN+"x", testpki.Bundle(rootCA)))
+
+	out, err := client.GetTrustStoreCaCertificatesBundle(context.Background(), &elbv2.GetTrustStoreCaCertificatesBundleInput{
+		TrustStoreArn: aws.String(ts.ARN),
+	})
+	require.NoError(t, err)
+	assert.Equal(t, fixed, download(t, aws.ToString(out.Location)))
+}
+
 func TestGetTrustStoreCaCertificatesBundleNotFound(t *testing.T) {
 	state := NewELBv2(testRegion, testAccountID)
 	client, _ := startELBv2(t, state)
