@@ -121,7 +121,7 @@ another policy: nothing changed in AWS.`,
 					return &exitCodeError{code: exitUsage, err: err}
 				}
 				return resumeDecommission(ctx, e, g, clients, section, resumeOptions{
-					confirm: confirm, execute: execute, stopOnly: stopOnly, region: cfg.Region}, stateStore)
+					confirm: confirm, execute: execute, stopOnly: stopOnly, region: cfg.Region, location: gateSection.State}, stateStore)
 			}
 			if err != nil {
 				return err
@@ -167,7 +167,7 @@ another policy: nothing changed in AWS.`,
 				}
 				return nil
 			}
-			return executeDecommission(ctx, e, g, clients, plan, section, confirm, stateStore, false)
+			return executeDecommission(ctx, e, g, clients, plan, section, confirm, stateStore, gateSection.State, false)
 		},
 	}
 	cmd.Flags().StringVar(&policyFile, "policy", "", "policy file with gate and decommission sections, as docs/policy.md describes (required)")
@@ -233,7 +233,7 @@ func nlbOnlyClients(ctx context.Context, g *globals, wait time.Duration, from, t
 
 // executeDecommission carries out a plan and prints its report.
 func executeDecommission(ctx context.Context, e env, g *globals, clients decommission.Clients, plan *decommission.Plan,
-	section *policy.Decommission, confirm string, stateStore state.Store, resumed bool) error {
+	section *policy.Decommission, confirm string, stateStore state.Store, location string, resumed bool) error {
 	report, err := decommission.Execute(ctx, clients, plan, decommission.ExecuteOptions{
 		Confirm: confirm, SnapshotDir: section.SnapshotDir, Now: e.now,
 	})
@@ -259,11 +259,31 @@ func executeDecommission(ctx context.Context, e env, g *globals, clients decommi
 			return fmt.Errorf("every step was done, but the audit trail could not be written: %w", auditErr)
 		}
 		g.log.Warn("decommission not recorded in the gate's audit trail", "err", auditErr)
+	} else {
+		mirrorDecommission(ctx, g, stateStore, location)
 	}
 	if result.code == exitOK {
 		return nil
 	}
 	return result
+}
+
+// mirrorDecommission copies the audit trail, with the run just recorded,
+// into the database's gate_decisions, where cutover report finds it. A
+// missing database or a failed copy is logged: the trail itself is written.
+func mirrorDecommission(ctx context.Context, g *globals, stateStore state.Store, location string) {
+	if _, err := os.Stat(g.db); err != nil {
+		g.log.Info("gate_decisions not updated: the database does not exist", "db", g.db)
+		return
+	}
+	db, err := openStore(ctx, g, store.Options{Path: g.db})
+	if err == nil {
+		defer db.Close()
+		err = mirrorGateDecisions(ctx, db, stateStore, location)
+	}
+	if err != nil {
+		g.log.Warn("gate_decisions not updated", "db", g.db, "err", err)
+	}
 }
 
 // auditDecommission appends the run's step results to the gate state's
@@ -306,6 +326,9 @@ type resumeOptions struct {
 	stopOnly bool
 	// region is the region of the AWS clients.
 	region string
+	// location is the gate state's location, which gate_decisions rows
+	// name.
+	location string
 }
 
 // resumeDecommission finishes a decommission whose NLB is gone, from the
@@ -339,7 +362,7 @@ func resumeDecommission(ctx context.Context, e env, g *globals, clients decommis
 	if !opts.execute {
 		return writeDecommission(e.stdout, g.output, snap.Plan, nil, true)
 	}
-	return executeDecommission(ctx, e, g, clients, snap.Plan, section, opts.confirm, stateStore, true)
+	return executeDecommission(ctx, e, g, clients, snap.Plan, section, opts.confirm, stateStore, opts.location, true)
 }
 
 // arnRegion returns the region field of an ARN, or "".

@@ -321,6 +321,11 @@ func TestDecommissionExecute(t *testing.T) {
 	assert.Contains(t, entry.Message, "Decommission of partner-api-nlb.")
 	assert.Contains(t, entry.Message, "delete load balancer "+a.account.NLB.ARN+": done")
 	assert.Contains(t, entry.Message, "terminate instance")
+
+	// The report reads the run from the database's mirror of the trail.
+	code, out, errOut = cutover(t, "query", "--db", a.db, "-o", "csv", "SELECT kind, outcome, exit_code FROM gate_decisions")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Equal(t, "kind,outcome,exit_code\ndecommission,applied,0\n", out)
 }
 
 func TestDecommissionFailedCheckRefuses(t *testing.T) {
