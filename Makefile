@@ -20,12 +20,11 @@ test:
 bench: build
 	$(GO) run $(GOFLAGS_T) ./internal/bench -bin bin/cutover -dir .bench -runs 3
 
-# A simulated day of a migration in a loopback AWS server: ALB logs in S3,
-# terminator logs in CloudWatch Logs and both load balancers' metrics in
-# CloudWatch, ingested and pulled into demo/cutover.duckdb, summarised with
-# the named queries and judged with cutover analyze.
+# A whole migration on a loopback AWS account, on a simulated clock:
+# preflight, the first step, the gate's halt and rollback, the trust store
+# fix, the steps to 100 %, the decommission, and the report in demo/report.
 demo: build
-	$(GO) run $(GOFLAGS_T) ./internal/demo -bin bin/cutover -dir demo
+	bin/cutover demo --dir demo
 
 # How often analyze reaches the right verdict: every simulator scenario for
 # SEEDS seeds of 6 simulated hours, judged every 5 minutes, written to

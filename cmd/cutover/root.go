@@ -112,6 +112,7 @@ questions about the migration with SQL and named queries.`,
 		newGateCommand(g, e),
 		newDecommissionCommand(g, e),
 		newReportCommand(g, e),
+		newDemoCommand(g, e),
 	)
 	return root
 }
