@@ -5,7 +5,7 @@ TAGS      := duckdb_arrow
 GOFLAGS_T := -tags $(TAGS)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: build test bench demo eval lint fuzz clean
+.PHONY: build test test-browser bench demo eval lint fuzz clean
 
 build:
 	$(GO) build $(GOFLAGS_T) -o bin/cutover ./cmd/cutover
@@ -14,6 +14,19 @@ build:
 # so the default limit of 10 minutes per package is too close on two cores.
 test:
 	$(GO) test $(GOFLAGS_T) -timeout 20m ./...
+
+# The headless-browser test of the HTML report. Chromium (Debian's chromium
+# package) loads REPORT_DIR/report.html with the network blocked, and the
+# test checks the console, every section, the charts and the totals against
+# query report_totals on REPORT_DB, and writes a full-page screenshot to
+# SCREENSHOT. Without a report in demo/report it runs make demo first.
+REPORT_DIR ?= demo/report
+REPORT_DB  ?= demo/cutover.duckdb
+SCREENSHOT ?= docs/report.png
+test-browser: build
+	@if [ "$(REPORT_DIR)" = demo/report ] && [ ! -f demo/report/report.html ]; then $(MAKE) demo; fi
+	$(GO) test -tags browser -count=1 ./internal/browsertest -args \
+		-report $(REPORT_DIR) -db $(REPORT_DB) -cutover bin/cutover -screenshot $(SCREENSHOT)
 
 # The ingest benchmark: at least 1 M simulated ALB access lines in gzip
 # objects, loaded by cutover and by DuckDB's read_csv, and inflated alone.
