@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"io"
 	"os"
 	"strings"
@@ -286,6 +287,23 @@ func mirrorDecommission(ctx context.Context, g *globals, stateStore state.Store,
 	}
 }
 
+// planWeights returns the weights of the plan's first record pair as read,
+// with 0 for a record that no longer exists.
+func planWeights(plan *decommission.Plan) state.RecordWeights {
+	var w state.RecordWeights
+	if len(plan.Records) == 0 {
+		return w
+	}
+	pair := plan.Records[0]
+	if pair.ALB != nil {
+		w.ALB = aws.ToInt64(pair.ALB.Weight)
+	}
+	if pair.NLB != nil {
+		w.NLB = aws.ToInt64(pair.NLB.Weight)
+	}
+	return w
+}
+
 // auditDecommission appends the run's step results to the gate state's
 // audit trail.
 func auditDecommission(ctx context.Context, e env, stateStore state.Store, plan *decommission.Plan, report *decommission.Report, code int) error {
@@ -306,8 +324,12 @@ func auditDecommission(ctx context.Context, e env, stateStore state.Store, plan 
 			lines = append(lines, line)
 		}
 	}
+	// The NLB records have weight 0, so the weights are the same before and
+	// after their deletion.
+	weights := planWeights(plan)
 	entry := state.Entry{
 		Time: e.now().UTC(), Kind: state.EntryDecommission, Executed: code != exitRefused, Outcome: outcome,
+		Before: weights, After: weights,
 		Message:  fmt.Sprintf("Decommission of %s. %s.", plan.LoadBalancerName, strings.Join(lines, "; ")),
 		ExitCode: code,
 	}

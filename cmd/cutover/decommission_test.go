@@ -323,9 +323,9 @@ func TestDecommissionExecute(t *testing.T) {
 	assert.Contains(t, entry.Message, "terminate instance")
 
 	// The report reads the run from the database's mirror of the trail.
-	code, out, errOut = cutover(t, "query", "--db", a.db, "-o", "csv", "SELECT kind, outcome, exit_code FROM gate_decisions")
+	code, out, errOut = cutover(t, "query", "--db", a.db, "-o", "csv", "SELECT kind, outcome, exit_code, alb_share_before, alb_share_after FROM gate_decisions")
 	require.Equal(t, exitOK, code, errOut)
-	assert.Equal(t, "kind,outcome,exit_code\ndecommission,applied,0\n", out)
+	assert.Equal(t, "kind,outcome,exit_code,alb_share_before,alb_share_after\ndecommission,applied,0,100,100\n", out)
 }
 
 func TestDecommissionFailedCheckRefuses(t *testing.T) {
