@@ -255,3 +255,31 @@ func TestInlineSVGAllowsLocalReferences(t *testing.T) {
 
 	assert.NoError(t, err)
 }
+
+func TestWriteHTMLTruncatedTable(t *testing.T) {
+	output := string(writeSampleHTML(t))
+
+	assert.Contains(t, output, `<p class="rows">The first 2 of 5 rows. <code>cutover query --db cutover.duckdb`+
+		` --from 2025-03-01T12:00:00Z --to 2025-03-01T18:00:00Z certs_failing</code> lists them all.</p>`)
+	assert.Equal(t, strings.Count(output, "<table"), strings.Count(output, `<div class="table-scroll">`),
+		"every table sits in a scroll box")
+}
+
+func TestWriteHTMLFigureNote(t *testing.T) {
+	parsed := parseHTML(t, writeSampleHTML(t))
+
+	assert.Contains(t, parsed.figcaptions["handshakes-figure-1"], "The NLB line is flat because nginx logs no reason.")
+}
+
+func TestWriteHTMLLongColumnsWrap(t *testing.T) {
+	report := sampleReport(t)
+	long := strings.Repeat("arn:aws:elasticloadbalancing:", 4)
+	report.Sections[1].Tables[0].Rows[1][1] = long
+
+	var out bytes.Buffer
+	require.NoError(t, WriteHTML(&out, report))
+
+	assert.Contains(t, out.String(), `<td class="long">`+long+`</td>`)
+	assert.Contains(t, out.String(), `<td>CN=billing|batch</td>`, "a column of short cells keeps its default wrapping")
+	assert.Contains(t, out.String(), `<th>reason_<wbr/>raw</th>`)
+}

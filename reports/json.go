@@ -49,12 +49,18 @@ type jsonFigure struct {
 	Title  string     `json:"title"`
 	Query  string     `json:"query"`
 	Window jsonWindow `json:"window"`
+	Note   string     `json:"note"`
 }
 
+// jsonTable holds the rows that the report shows. total_rows counts all
+// rows of the table, which can be more, and query names the named query
+// that lists them all, or is "".
 type jsonTable struct {
-	Title   string     `json:"title"`
-	Columns []string   `json:"columns"`
-	Rows    [][]string `json:"rows"`
+	Title     string     `json:"title"`
+	Columns   []string   `json:"columns"`
+	Rows      [][]string `json:"rows"`
+	TotalRows int        `json:"total_rows"`
+	Query     string     `json:"query"`
 }
 
 // WriteJSON writes r as indented JSON with snake_case keys. Figures carry
@@ -110,6 +116,7 @@ func newJSONSection(section Section) jsonSection {
 			Title:  figure.Title,
 			Query:  figure.Query,
 			Window: newJSONWindow(figure.Window),
+			Note:   figure.Note,
 		})
 	}
 	for _, table := range section.Tables {
@@ -118,9 +125,11 @@ func newJSONSection(section Section) jsonSection {
 			rows = append(rows, nonNilStrings(row))
 		}
 		out.Tables = append(out.Tables, jsonTable{
-			Title:   table.Title,
-			Columns: nonNilStrings(table.Columns),
-			Rows:    rows,
+			Title:     table.Title,
+			Columns:   nonNilStrings(table.Columns),
+			Rows:      rows,
+			TotalRows: max(table.TotalRows, len(rows)),
+			Query:     table.Query,
 		})
 	}
 	return out

@@ -40,12 +40,14 @@ func WriteMarkdown(w io.Writer, r Report) error {
 
 	for _, section := range r.Sections {
 		fmt.Fprintln(out)
-		writeMarkdownSection(out, section)
+		writeMarkdownSection(out, section, r.Database)
 	}
 	return out.Flush()
 }
 
-func writeMarkdownSection(out *bufio.Writer, section Section) {
+// writeMarkdownSection writes one section. database goes into the command
+// that lists all rows of a truncated table.
+func writeMarkdownSection(out *bufio.Writer, section Section, database string) {
 	fmt.Fprintf(out, "## %s\n", escapeMarkdown(section.Title))
 	fmt.Fprintln(out)
 	if section.Query != "" {
@@ -64,7 +66,11 @@ func writeMarkdownSection(out *bufio.Writer, section Section) {
 	if len(section.Figures) > 0 {
 		fmt.Fprintln(out)
 		for _, figure := range section.Figures {
-			fmt.Fprintf(out, "- Figure: %s (query `%s`, window %s)\n", escapeMarkdown(figure.Title), figure.Query, figure.Window)
+			fmt.Fprintf(out, "- Figure: %s (query `%s`, window %s)", escapeMarkdown(figure.Title), figure.Query, figure.Window)
+			if figure.Note != "" {
+				fmt.Fprintf(out, ". %s", escapeMarkdown(figure.Note))
+			}
+			fmt.Fprintln(out)
 		}
 	}
 	for _, table := range section.Tables {
@@ -74,6 +80,10 @@ func writeMarkdownSection(out *bufio.Writer, section Section) {
 			fmt.Fprintln(out)
 		}
 		writeMarkdownTable(out, table)
+		if rowCount := table.shownRows(); rowCount != "" {
+			fmt.Fprintln(out)
+			fmt.Fprintf(out, "%s `%s` lists them all.\n", rowCount, queryCommand(database, section.Window, table.Query))
+		}
 	}
 }
 

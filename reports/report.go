@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -91,6 +92,9 @@ type Figure struct {
 	// Query is the name of the named query the chart draws. It is required.
 	Query  string
 	Window Window
+	// Note is an optional sentence shown under the chart, such as why a
+	// series is missing.
+	Note string
 }
 
 // Table is a table of a section, with its cells already formatted.
@@ -100,6 +104,18 @@ type Table struct {
 	Columns []string
 	// Rows must each have one cell per column.
 	Rows [][]string
+	// TotalRows is the number of rows before the report kept only the
+	// first len(Rows), so that a long table stays short. Zero means that
+	// Rows holds them all.
+	TotalRows int
+	// Query is the named query that lists all TotalRows rows. It is
+	// required when TotalRows is more than len(Rows).
+	Query string
+}
+
+// truncated reports whether the table shows fewer rows than it has.
+func (t Table) truncated() bool {
+	return t.TotalRows > len(t.Rows)
 }
 
 // queryNamePattern matches the names of the files in the queries folder
@@ -235,5 +251,50 @@ func (t Table) validate() error {
 			return fmt.Errorf("row %d has %d cells, expected %d (one per column)", i+1, len(row), len(t.Columns))
 		}
 	}
+	if t.TotalRows != 0 && t.TotalRows < len(t.Rows) {
+		return fmt.Errorf("total rows %d is less than the %d rows shown (set it to 0 or to at least the rows shown)", t.TotalRows, len(t.Rows))
+	}
+	if t.Query != "" && !queryNamePattern.MatchString(t.Query) {
+		return fmt.Errorf("invalid query name %q: expected lower-case letters, digits and underscores", t.Query)
+	}
+	if t.truncated() && t.Query == "" {
+		return fmt.Errorf("query name is missing, but the table shows %d of %d rows (name the query that lists them all)", len(t.Rows), t.TotalRows)
+	}
 	return nil
+}
+
+// queryCommand returns the cutover command line that runs the named query
+// on database with the window's bounds, such as
+// "cutover query --db cutover.duckdb --from 2025-03-01T12:00:00Z certs_failing".
+func queryCommand(database string, window Window, query string) string {
+	parts := []string{"cutover", "query"}
+	if database != "" {
+		parts = append(parts, "--db", shellQuote(database))
+	}
+	if !window.From.IsZero() {
+		parts = append(parts, "--from", formatTime(window.From))
+	}
+	if !window.To.IsZero() {
+		parts = append(parts, "--to", formatTime(window.To))
+	}
+	parts = append(parts, query)
+	return strings.Join(parts, " ")
+}
+
+// shellQuote returns word unchanged when a POSIX shell reads it as one word
+// as it is, and otherwise wraps it in single quotes.
+func shellQuote(word string) string {
+	if word != "" && strings.Trim(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@%+=,-") == "" {
+		return word
+	}
+	return "'" + strings.ReplaceAll(word, "'", `'\''`) + "'"
+}
+
+// shownRows returns the sentence that counts the rows a truncated table
+// shows, such as "The first 20 of 247 rows.", or "" when it shows them all.
+func (t Table) shownRows() string {
+	if !t.truncated() {
+		return ""
+	}
+	return fmt.Sprintf("The first %d of %d rows.", len(t.Rows), t.TotalRows)
 }

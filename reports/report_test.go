@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -64,6 +65,7 @@ func sampleReport(t *testing.T) Report {
 					SVG:    svg,
 					Query:  "report_handshakes_by_interval",
 					Window: window,
+					Note:   "The NLB line is flat because nginx logs no reason.",
 				}},
 			},
 			{
@@ -79,6 +81,8 @@ func sampleReport(t *testing.T) Report {
 						{hostileSubject, "Failed:ClientCertUntrusted", "80"},
 						{"CN=billing|batch", "Failed:ClientCertExpired", "7"},
 					},
+					TotalRows: 5,
+					Query:     "certs_failing",
 				}},
 			},
 		},
@@ -162,6 +166,8 @@ func TestWriteRejectsInvalidReport(t *testing.T) {
 		{"figure SVG with script", func(r *Report) { r.Sections[0].Figures[0].SVG = script }},
 		{"table row with missing cell", func(r *Report) { r.Sections[1].Tables[0].Rows[0] = []string{"CN=a"} }},
 		{"table without columns", func(r *Report) { r.Sections[1].Tables[0] = Table{} }},
+		{"truncated table without query", func(r *Report) { r.Sections[1].Tables[0].Query = "" }},
+		{"total rows below rows shown", func(r *Report) { r.Sections[1].Tables[0].TotalRows = 1 }},
 	}
 	writers := map[string]func(*bytes.Buffer, Report) error{
 		"html":     func(b *bytes.Buffer, r Report) error { return WriteHTML(b, r) },
@@ -181,5 +187,59 @@ func TestWriteRejectsInvalidReport(t *testing.T) {
 				assert.Zero(t, out.Len(), "nothing may be written for an invalid report")
 			})
 		}
+	}
+}
+
+func TestWriteMarkdownTruncatedTable(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, WriteMarkdown(&out, sampleReport(t)))
+
+	assert.Contains(t, out.String(), "The first 2 of 5 rows. `cutover query --db cutover.duckdb"+
+		" --from 2025-03-01T12:00:00Z --to 2025-03-01T18:00:00Z certs_failing` lists them all.")
+}
+
+func TestWriteJSONTableTotalRows(t *testing.T) {
+	report := sampleReport(t)
+	report.Sections[1].Tables = append(report.Sections[1].Tables, Table{Columns: []string{"a"}, Rows: [][]string{{"1"}}})
+
+	var out bytes.Buffer
+	require.NoError(t, WriteJSON(&out, report))
+
+	var doc struct {
+		Sections []struct {
+			Tables []struct {
+				Rows      [][]string `json:"rows"`
+				TotalRows int        `json:"total_rows"`
+				Query     string     `json:"query"`
+			} `json:"tables"`
+		} `json:"sections"`
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &doc))
+	tables := doc.Sections[1].Tables
+	require.Len(t, tables, 2)
+	assert.Len(t, tables[0].Rows, 2)
+	assert.Equal(t, 5, tables[0].TotalRows)
+	assert.Equal(t, "certs_failing", tables[0].Query)
+	assert.Equal(t, 1, tables[1].TotalRows, "a table without TotalRows counts its rows")
+}
+
+func TestQueryCommand(t *testing.T) {
+	tests := []struct {
+		name     string
+		database string
+		window   Window
+		want     string
+	}{
+		{name: "whole database", database: "cutover.duckdb", want: "cutover query --db cutover.duckdb certs_failing"},
+		{name: "no database", want: "cutover query certs_failing"},
+		{name: "window start only", database: "a.duckdb", window: Window{From: windowStart},
+			want: "cutover query --db a.duckdb --from 2025-03-01T12:00:00Z certs_failing"},
+		{name: "quoted path", database: "/tmp/my db's.duckdb",
+			want: `cutover query --db '/tmp/my db'\''s.duckdb' certs_failing`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, queryCommand(tt.database, tt.window, "certs_failing"))
+		})
 	}
 }

@@ -252,10 +252,12 @@ func timeValue(v any) time.Time {
 	return t
 }
 
-// reportTable formats the columns of t as a report table, NULL as an
-// empty cell. With limit > 0, only the first limit rows are kept.
-func reportTable(title string, t table, limit int) reports.Table {
-	out := reports.Table{Title: title, Columns: t.columns}
+// reportTable formats the columns of t, the result of the named query, as
+// a report table, NULL as an empty cell. With limit > 0, only the first
+// limit rows are kept, and the table's TotalRows and Query tell the reader
+// how many there are and how to list them all.
+func reportTable(title string, t table, query string, limit int) reports.Table {
+	out := reports.Table{Title: title, Columns: t.columns, TotalRows: len(t.rows), Query: query}
 	for i, row := range t.rows {
 		if limit > 0 && i >= limit {
 			break

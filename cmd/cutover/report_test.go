@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -63,4 +64,140 @@ func TestReportMissingDatabase(t *testing.T) {
 	assert.Contains(t, errOut, "does not exist")
 	_, err := os.Stat(out)
 	assert.True(t, os.IsNotExist(err), "the report folder was created for a missing database")
+}
+
+func TestPreflightSummaryTable(t *testing.T) {
+	outcomes := table{
+		columns: []string{"verdict", "status", "match", "nlb_connections", "alb_connections", "alb_failed"},
+		rows: [][]any{
+			{"accept", "Success", "confirmed", int64(10), int64(20), int64(0)},
+			{"accept", "Success", "confirmed", int64(5), int64(7), int64(1)},
+			{"accept", "Success", "unseen", int64(3), int64(0), int64(0)},
+			{"reject", "Failed:ClientCertExpired", "contradicted", int64(4), int64(9), int64(2)},
+			{"unknown", "", nil, int64(1), int64(2), int64(0)},
+		},
+	}
+
+	summary := preflightSummaryTable(outcomes)
+
+	assert.Equal(t, []string{"verdict", "status", "match", "identities", "nlb_connections", "alb_connections", "alb_failed"}, summary.Columns)
+	assert.Equal(t, [][]string{
+		{"accept", "Success", "confirmed", "2", "15", "27", "1"},
+		{"accept", "Success", "unseen", "1", "3", "0", "0"},
+		{"reject", "Failed:ClientCertExpired", "contradicted", "1", "4", "9", "2"},
+		{"unknown", "", "not judged", "1", "1", "2", "0"},
+	}, summary.Rows)
+}
+
+func TestHandshakeTimeNote(t *testing.T) {
+	latency := table{
+		columns: []string{"path", "handshake_p50_ms"},
+		rows: [][]any{
+			{"alb", 12.5},
+			{"nlb", nil},
+			{"nlb", nil},
+		},
+	}
+
+	missing := pathsWithoutValues(latency, "handshake_p50_ms")
+
+	assert.Equal(t, []string{"nlb"}, missing)
+	note := handshakeTimeNote(missing)
+	assert.Contains(t, note, "No nlb connection in the window logged a TLS handshake time")
+	assert.Contains(t, note, "nginx logs none")
+	assert.Empty(t, handshakeTimeNote(nil))
+}
+
+func TestReportTableTruncates(t *testing.T) {
+	rows := make([][]any, 30)
+	for i := range rows {
+		rows[i] = []any{int64(i), nil}
+	}
+
+	got := reportTable("Identities", table{columns: []string{"n", "subject"}, rows: rows}, "certs_failing", reportRowsShown)
+
+	assert.Len(t, got.Rows, reportRowsShown)
+	assert.Equal(t, 30, got.TotalRows)
+	assert.Equal(t, "certs_failing", got.Query)
+	assert.Equal(t, []string{"19", ""}, got.Rows[19])
+}
+
+func TestReportSectionsBounded(t *testing.T) {
+	db, _ := simulatedDB(t, "missing-intermediate", 2*time.Hour, 25, true)
+	out := filepath.Join(t.TempDir(), "report")
+
+	code, _, errOut := cutover(t, "report", "--db", db, "--out", out)
+	require.Equal(t, exitOK, code, errOut)
+
+	jsonBytes, err := os.ReadFile(filepath.Join(out, "report.json"))
+	require.NoError(t, err)
+	var doc struct {
+		Sections []struct {
+			ID     string `json:"id"`
+			Tables []struct {
+				Title     string     `json:"title"`
+				Rows      [][]string `json:"rows"`
+				TotalRows int        `json:"total_rows"`
+			} `json:"tables"`
+		} `json:"sections"`
+	}
+	require.NoError(t, json.Unmarshal(jsonBytes, &doc))
+	// The gate decisions are not bounded, because every one of them
+	// matters to the timeline.
+	bounded := []string{reports.SectionHandshakes, reports.SectionClients, reports.SectionExpiring, reports.SectionPreflight}
+	for _, section := range doc.Sections {
+		if !slices.Contains(bounded, section.ID) {
+			continue
+		}
+		for _, table := range section.Tables {
+			assert.LessOrEqual(t, len(table.Rows), reportRowsShown, "section %s, table %q", section.ID, table.Title)
+			assert.GreaterOrEqual(t, table.TotalRows, len(table.Rows), "section %s, table %q", section.ID, table.Title)
+		}
+	}
+}
+
+func TestDecisionLabels(t *testing.T) {
+	decisions := table{columns: []string{"kind", "verdict", "alb_share_after"}, rows: [][]any{
+		{"step", "GO", int64(25)},
+		{"rollback", "HALT-FAIL", int64(0)},
+		{"evaluation", "HALT-WAIT", int64(25)},
+		{"decommission", nil, int64(100)},
+	}}
+	var labels []string
+	for _, row := range decisions.rows {
+		labels = append(labels, decisionLabel(decisions, row))
+	}
+	assert.Equal(t, []string{"step to 25 %", "rollback to 0 %", "WAIT", "decommission"}, labels)
+}
+
+func TestFirstSentences(t *testing.T) {
+	messages := table{columns: []string{"kind", "message"}, rows: [][]any{
+		{"step", "Every check passes and the step has baked: next 25 % on the ALB. Route 53 holds the new weights."},
+		{"evaluation", "The ALB returns 5xx for 0.52 % of requests and the NLB for 0.43 %."},
+		{"decommission", nil},
+	}}
+	cut := firstSentences(messages, "message")
+	assert.Equal(t, [][]any{
+		{"step", "Every check passes and the step has baked: next 25 % on the ALB."},
+		{"evaluation", "The ALB returns 5xx for 0.52 % of requests and the NLB for 0.43 %."},
+		{"decommission", nil},
+	}, cut.rows)
+	assert.Contains(t, messages.rows[0][1], "Route 53", "the input is unchanged")
+}
+
+func TestSplitExpired(t *testing.T) {
+	expiring := table{columns: []string{"subject", "days_left"}, rows: [][]any{
+		{"CN=a", -107.4}, {"CN=b", 0.0}, {"CN=c", 12.5}, {"CN=d", -0.1},
+	}}
+	upcoming, expired := splitExpired(expiring)
+	assert.Equal(t, 2, expired)
+	assert.Equal(t, [][]any{{"CN=b", 0.0}, {"CN=c", 12.5}}, upcoming.rows)
+}
+
+func TestDecommissionSteps(t *testing.T) {
+	message := "Decommission of partner-api-nlb. write snapshot /tmp/s: done (wrote /tmp/s/x.json); terminate instance i-0a1b: done (running -> shutting-down)."
+	assert.Equal(t, []string{"write snapshot /tmp/s: done (wrote /tmp/s/x.json)", "terminate instance i-0a1b: done (running -> shutting-down)"},
+		decommissionSteps(message))
+	assert.Empty(t, decommissionSteps("Decommission of partner-api-nlb. "))
+	assert.Empty(t, decommissionSteps("Decommission of partner-api-nlb."))
 }

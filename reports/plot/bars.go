@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 
 	gonumplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -28,6 +29,13 @@ type BarOptions struct {
 	// XLabel names what the groups are. It may be empty.
 	XLabel string
 
+	// Horizontal lists the groups down the y axis, the first at the top,
+	// with bars that grow to the right, so that long group names stay
+	// readable. YLabel still names the quantity and XLabel the groups,
+	// so YLabel is then drawn under the x axis and XLabel beside the y
+	// axis.
+	Horizontal bool
+
 	// Width and Height are the chart size. Zero means DefaultWidth or
 	// DefaultHeight.
 	Width, Height vg.Length
@@ -38,8 +46,8 @@ type BarOptions struct {
 }
 
 // Bars draws one bar per series in each group, side by side, and returns
-// the chart as an SVG document. The y axis always includes zero, which is
-// the base of every bar. It returns ErrMissingYLabel when opts.YLabel is
+// the chart as an SVG document. The value axis always includes zero, which
+// is the base of every bar. It returns ErrMissingYLabel when opts.YLabel is
 // empty.
 func Bars(opts BarOptions, groups []string, series ...BarSeries) ([]byte, error) {
 	if err := checkYLabel(opts.YLabel); err != nil {
@@ -53,10 +61,20 @@ func Bars(opts BarOptions, groups []string, series ...BarSeries) ([]byte, error)
 		return nil, err
 	}
 
-	p := newPlot(opts.Title, opts.XLabel, opts.YLabel, false)
-	p.NominalX(groups...)
-
-	bars := newBarPlotter(len(groups), series)
+	bars := newBarPlotter(len(groups), series, opts.Horizontal)
+	var p *gonumplot.Plot
+	if opts.Horizontal {
+		// The grid marks the values, which run along the x axis here.
+		p = newPlot(opts.Title, opts.YLabel, opts.XLabel, gridLines{vertical: true})
+		// NominalY puts name i at y = i, from the bottom up, so the
+		// names go in reversed to put the first group at the top.
+		reversed := slices.Clone(groups)
+		slices.Reverse(reversed)
+		p.NominalY(reversed...)
+	} else {
+		p = newPlot(opts.Title, opts.XLabel, opts.YLabel, gridLines{horizontal: true})
+		p.NominalX(groups...)
+	}
 	p.Add(bars)
 
 	if len(series) < 2 {
@@ -97,12 +115,15 @@ func validateBars(groups []string, series []BarSeries) error {
 // bars of one group fill.
 const groupWidth = 0.8
 
-// barPlotter draws all bar series. The bars of group g are centred on x = g,
-// which is where gonumplot.Plot.NominalX puts the group name.
+// barPlotter draws all bar series. The bars of group g are centred on
+// x = g, which is where gonumplot.Plot.NominalX puts the group name. When
+// horizontal, they are centred on y = groupCount-1-g instead, which is
+// where NominalY puts the name when the groups go in reversed.
 type barPlotter struct {
 	groupCount int
 	series     []BarSeries
 	styles     []barStyle
+	horizontal bool
 }
 
 var (
@@ -110,8 +131,8 @@ var (
 	_ gonumplot.DataRanger = (*barPlotter)(nil)
 )
 
-func newBarPlotter(groupCount int, series []BarSeries) *barPlotter {
-	bp := &barPlotter{groupCount: groupCount, series: series}
+func newBarPlotter(groupCount int, series []BarSeries, horizontal bool) *barPlotter {
+	bp := &barPlotter{groupCount: groupCount, series: series, horizontal: horizontal}
 	for i := range series {
 		style := i % styleCount
 		bp.styles = append(bp.styles, barStyle{
@@ -122,40 +143,55 @@ func newBarPlotter(groupCount int, series []BarSeries) *barPlotter {
 	return bp
 }
 
-// Plot implements gonumplot.Plotter.
+// Plot implements gonumplot.Plotter. The series of a group are drawn left
+// to right, or top to bottom when horizontal, in the order of the legend.
 func (bp *barPlotter) Plot(c draw.Canvas, p *gonumplot.Plot) {
 	trX, trY := p.Transforms(&c)
 	barWidth := groupWidth / float64(len(bp.series))
-	base := trY(0)
 
 	for s, series := range bp.series {
 		for g, value := range series.Values {
 			if math.IsNaN(value) {
 				continue
 			}
-			left := float64(g) - groupWidth/2 + float64(s)*barWidth
-			bar := vg.Rectangle{
-				Min: vg.Point{X: trX(left), Y: min(base, trY(value))},
-				Max: vg.Point{X: trX(left + barWidth), Y: max(base, trY(value))},
+			var bar vg.Rectangle
+			if bp.horizontal {
+				top := float64(bp.groupCount-1-g) + groupWidth/2 - float64(s)*barWidth
+				base := trX(0)
+				bar = vg.Rectangle{
+					Min: vg.Point{X: min(base, trX(value)), Y: trY(top - barWidth)},
+					Max: vg.Point{X: max(base, trX(value)), Y: trY(top)},
+				}
+			} else {
+				left := float64(g) - groupWidth/2 + float64(s)*barWidth
+				base := trY(0)
+				bar = vg.Rectangle{
+					Min: vg.Point{X: trX(left), Y: min(base, trY(value))},
+					Max: vg.Point{X: trX(left + barWidth), Y: max(base, trY(value))},
+				}
 			}
 			bp.styles[s].draw(&c, bar)
 		}
 	}
 }
 
-// DataRange implements gonumplot.DataRanger. The y range always includes
-// zero, the base of the bars.
+// DataRange implements gonumplot.DataRanger. The value range always
+// includes zero, the base of the bars.
 func (bp *barPlotter) DataRange() (xmin, xmax, ymin, ymax float64) {
-	xmin = -0.5
-	xmax = float64(bp.groupCount) - 0.5
+	groupMin := -0.5
+	groupMax := float64(bp.groupCount) - 0.5
+	var valueMin, valueMax float64
 	for _, series := range bp.series {
 		for _, v := range series.Values {
 			if !math.IsNaN(v) {
-				ymin, ymax = math.Min(ymin, v), math.Max(ymax, v)
+				valueMin, valueMax = math.Min(valueMin, v), math.Max(valueMax, v)
 			}
 		}
 	}
-	return xmin, xmax, ymin, ymax
+	if bp.horizontal {
+		return valueMin, valueMax, groupMin, groupMax
+	}
+	return groupMin, groupMax, valueMin, valueMax
 }
 
 // barStyle is the look of one bar series: a light fill, a hatch pattern in

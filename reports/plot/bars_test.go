@@ -113,3 +113,28 @@ func TestBarsInvalidInput(t *testing.T) {
 		})
 	}
 }
+
+func TestBarsHorizontal(t *testing.T) {
+	longReason := "SSL_do_handshake() failed (SSL: error:0A000126:SSL routines::unexpected eof while reading)"
+	groups := []string{"expired", longReason}
+	svg, err := Bars(BarOptions{YLabel: "failures (count)", XLabel: "reason", Horizontal: true}, groups,
+		BarSeries{Name: "alb", Values: []float64{12, math.NaN()}},
+		BarSeries{Name: "nlb", Values: []float64{10, 3}},
+	)
+	if err != nil {
+		t.Fatalf("Bars: %v", err)
+	}
+
+	doc := parseSVG(t, svg)
+	for _, text := range append([]string{"failures (count)", "reason", "alb", "nlb"}, groups...) {
+		if !doc.hasText(text) {
+			t.Errorf("no <text> %q in %q", text, doc.texts)
+		}
+	}
+	if fills := doc.pathsWithStyle(fillStyle(0)); len(fills) != 1+1 {
+		t.Errorf("got %d rectangles in the first fill, want 2", len(fills))
+	}
+	if fills := doc.pathsWithStyle(fillStyle(1)); len(fills) != 2+1 {
+		t.Errorf("got %d rectangles in the second fill, want 3", len(fills))
+	}
+}

@@ -122,9 +122,15 @@ func checkYLabel(label string) error {
 	return nil
 }
 
+// gridLines selects the lines of the light grid behind the data.
+type gridLines struct {
+	// horizontal lines mark the y ticks and vertical lines the x ticks.
+	horizontal, vertical bool
+}
+
 // newPlot returns a plot with the package fonts, the given labels and a
 // light grid behind the data.
-func newPlot(title, xLabel, yLabel string, verticalGrid bool) *gonumplot.Plot {
+func newPlot(title, xLabel, yLabel string, lines gridLines) *gonumplot.Plot {
 	p := gonumplot.New()
 
 	p.Title.Text = title
@@ -139,11 +145,13 @@ func newPlot(title, xLabel, yLabel string, verticalGrid bool) *gonumplot.Plot {
 	}
 
 	grid := plotter.NewGrid()
-	grid.Horizontal = draw.LineStyle{Color: gridColor, Width: vg.Points(0.5)}
-	if verticalGrid {
+	grid.Horizontal = draw.LineStyle{}
+	grid.Vertical = draw.LineStyle{}
+	if lines.horizontal {
+		grid.Horizontal = draw.LineStyle{Color: gridColor, Width: vg.Points(0.5)}
+	}
+	if lines.vertical {
 		grid.Vertical = draw.LineStyle{Color: gridColor, Width: vg.Points(0.5)}
-	} else {
-		grid.Vertical = draw.LineStyle{}
 	}
 	p.Add(grid)
 

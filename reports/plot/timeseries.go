@@ -60,7 +60,8 @@ type TimeSeriesOptions struct {
 }
 
 // TimeSeries draws the series as lines against UTC time and returns the
-// chart as an SVG document. It returns ErrMissingYLabel when opts.YLabel is
+// chart as an SVG document. A series without a finite value is left out of
+// the chart and its legend. It returns ErrMissingYLabel when opts.YLabel is
 // empty and ErrNoData when no series has a finite value.
 func TimeSeries(opts TimeSeriesOptions, series ...Series) ([]byte, error) {
 	if err := checkYLabel(opts.YLabel); err != nil {
@@ -81,11 +82,18 @@ func TimeSeries(opts TimeSeriesOptions, series ...Series) ([]byte, error) {
 	if xLabel == "" {
 		xLabel = DefaultTimeLabel
 	}
-	p := newPlot(opts.Title, xLabel, opts.YLabel, true)
+	p := newPlot(opts.Title, xLabel, opts.YLabel, gridLines{horizontal: true, vertical: true})
 	p.X.Tick.Marker = timeTicker{}
 
 	legend := newLegend()
 	for i, s := range series {
+		// A series without a finite value would only add a legend entry
+		// for a line that is not there. The others keep the style of
+		// their index, so charts that pass the same series in the same
+		// order draw each series alike.
+		if !hasFiniteValue(s.Values) {
+			continue
+		}
 		line := newSeriesPlotter(s, i, len(series))
 		p.Add(line)
 		legend.Add(s.Name, line)
@@ -137,6 +145,15 @@ func validateSeries(series []Series) error {
 		return ErrNoData
 	}
 	return nil
+}
+
+func hasFiniteValue(values []float64) bool {
+	for _, v := range values {
+		if !math.IsNaN(v) {
+			return true
+		}
+	}
+	return false
 }
 
 func validateMarkers(markers []Marker) error {

@@ -350,3 +350,30 @@ func oddNumbers(below int) []int {
 	}
 	return numbers
 }
+
+func TestTimeSeriesLeavesEmptySeriesOutOfLegend(t *testing.T) {
+	nan := math.NaN()
+	svg, err := TimeSeries(TimeSeriesOptions{YLabel: "handshake time (ms)"},
+		minuteSeries("alb p50", 40, 42, 45),
+		minuteSeries("nlb p50", nan, nan, nan),
+		minuteSeries("alb p90", 80, 85, 90),
+	)
+	if err != nil {
+		t.Fatalf("TimeSeries: %v", err)
+	}
+
+	doc := parseSVG(t, svg)
+	for _, name := range []string{"alb p50", "alb p90"} {
+		if !doc.hasText(name) {
+			t.Errorf("no legend entry %q in %q", name, doc.texts)
+		}
+	}
+	if doc.hasText("nlb p50") {
+		t.Errorf("series without values has a legend entry: %q", doc.texts)
+	}
+	// The third series keeps the style of index 2, as it has in a chart
+	// where the second series has values.
+	if lines := doc.pathsWithStyle("stroke:#009E73;"); len(lines) != 2 {
+		t.Errorf("got %d paths in the third colour, want the data line and the legend line", len(lines))
+	}
+}
