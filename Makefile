@@ -22,7 +22,7 @@ test:
 # SCREENSHOT. Without a report in demo/report it runs make demo first.
 REPORT_DIR ?= demo/report
 REPORT_DB  ?= demo/cutover.duckdb
-SCREENSHOT ?= docs/report.png
+SCREENSHOT ?= docs/report.jpg
 test-browser: build
 	@if [ "$(REPORT_DIR)" = demo/report ] && [ ! -f demo/report/report.html ]; then $(MAKE) demo; fi
 	$(GO) test -tags browser -count=1 ./internal/browsertest -args \

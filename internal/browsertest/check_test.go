@@ -192,15 +192,6 @@ func isAllowedURL(rawURL string) bool {
 	}
 }
 
-// screenshotPath returns where to write the screenshot: path itself for a
-// PNG, or path with the extension .jpg for a JPEG.
-func screenshotPath(path string, jpeg bool) string {
-	if !jpeg {
-		return path
-	}
-	return strings.TrimSuffix(path, filepath.Ext(path)) + ".jpg"
-}
-
 // resolvePath makes a relative path absolute against the repository root.
 func resolvePath(root, path string) string {
 	if filepath.IsAbs(path) {
@@ -352,14 +343,5 @@ func TestIsAllowedURL(t *testing.T) {
 		if got := isAllowedURL(rawURL); got != want {
 			t.Errorf("isAllowedURL(%q) = %v, expected %v", rawURL, got, want)
 		}
-	}
-}
-
-func TestScreenshotPath(t *testing.T) {
-	if got := screenshotPath("docs/report.png", false); got != "docs/report.png" {
-		t.Errorf("PNG path %q", got)
-	}
-	if got := screenshotPath("docs/report.png", true); got != "docs/report.jpg" {
-		t.Errorf("JPEG path %q", got)
 	}
 }

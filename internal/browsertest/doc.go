@@ -8,7 +8,7 @@
 // leaves it out. Run it with make test-browser, or by hand:
 //
 //	go test -tags browser -count=1 ./internal/browsertest -args \
-//		-report /tmp/report -db /tmp/cutover.duckdb -screenshot /tmp/report.png
+//		-report /tmp/report -db /tmp/cutover.duckdb -screenshot /tmp/report.jpg
 //
 // Relative paths in the flags are relative to the repository root.
 package browsertest

@@ -29,7 +29,7 @@ var (
 	reportFlag     = flag.String("report", "demo/report", "folder that cutover report wrote report.html and report.json into")
 	dbFlag         = flag.String("db", "demo/cutover.duckdb", "database the report was made from")
 	cutoverFlag    = flag.String("cutover", "bin/cutover", "cutover binary that runs query report_totals")
-	screenshotFlag = flag.String("screenshot", "docs/report.png", "file to write the full-page PNG screenshot to; a PNG over 1.5 MB is written as a JPEG with the extension .jpg instead when the JPEG is smaller")
+	screenshotFlag = flag.String("screenshot", "docs/report.jpg", "file to write the full-page screenshot to, as a JPEG")
 	chromiumFlag   = flag.String("chromium", "chromium", "Chromium binary: a path or a name on PATH")
 )
 
@@ -40,10 +40,8 @@ const (
 	viewportWidth  = 1280
 	viewportHeight = 800
 
-	// maxPNGBytes is the size above which the test also takes a JPEG of
-	// quality jpegQuality and writes it when it is smaller, so that a
-	// checked-in screenshot stays small.
-	maxPNGBytes = 1500 * 1000
+	// jpegQuality is the screenshot's JPEG quality. A full page of the demo's
+	// report is about 1.7 MB at 80, against 5 MB as a PNG.
 	jpegQuality = 80
 
 	// browserTimeout bounds the whole browser session, from the start of
@@ -494,30 +492,13 @@ func checkFigures(t *testing.T, ctx context.Context) {
 	}
 }
 
-// writeScreenshot writes a full-page screenshot to path as a PNG, or as a
-// smaller JPEG next to it when the PNG is over maxPNGBytes.
+// writeScreenshot writes a full-page screenshot to path as a JPEG of
+// quality jpegQuality.
 func writeScreenshot(t *testing.T, ctx context.Context, path string) {
-	image, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	image, err := chromedp.Run(ctx, chromedp.FullScreenshot(jpegQuality))
 	if err != nil {
 		t.Fatalf("take the screenshot: %v", err)
 	}
-	isJPEG := false
-	if len(image) > maxPNGBytes {
-		jpeg, err := chromedp.Run(ctx, chromedp.FullScreenshot(jpegQuality))
-		if err != nil {
-			t.Fatalf("take the JPEG screenshot: %v", err)
-		}
-		// A page of text and line charts can compress better as PNG than as
-		// JPEG, so the JPEG replaces the PNG only when it is smaller.
-		if len(jpeg) < len(image) {
-			t.Logf("PNG screenshot has %d bytes, over %d, so it is written as JPEG of quality %d (%d bytes)", len(image), maxPNGBytes, jpegQuality, len(jpeg))
-			image, isJPEG = jpeg, true
-		} else {
-			t.Logf("PNG screenshot has %d bytes, over %d, but the JPEG of quality %d is no smaller (%d bytes), so it stays a PNG", len(image), maxPNGBytes, jpegQuality, len(jpeg))
-		}
-	}
-
-	path = screenshotPath(path, isJPEG)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatalf("create the screenshot folder: %v", err)
 	}
