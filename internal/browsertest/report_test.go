@@ -52,9 +52,10 @@ const (
 	// fail to resolve in Chromium, so that neither the page nor Chromium's
 	// own background services can reach another host by name.
 	// NOTE: Chromium 156's IPv6 reachability probe still connects a UDP
-	// socket to 2001:4860:4860::8888 port 443 (seen with strace). A UDP
-	// connect sends no packet. The test passes no switch that turns the
-	// probe off, because none was found.
+	// socket to 2001:4860:4860::8888 port 443 (seen with strace), which
+	// sends no packet, and no switch turns it off. make test-browser runs
+	// the test in a network namespace with only loopback where it can, and
+	// there the connect fails.
 	hostResolverRules = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE ::1"
 
 	// consoleSentinel is a console.debug message that the test writes after
