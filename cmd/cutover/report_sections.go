@@ -106,6 +106,9 @@ func (b reportBuilder) timelineSection(decisions table) (reports.Section, error)
 		return section, err
 	}
 	if ok {
+		if len(markers) > 0 {
+			figure.Note = "A dashed line marks each gate decision. Waits are not labelled."
+		}
 		section.Figures = append(section.Figures, figure)
 	}
 	if len(decisions.rows) > 0 {
@@ -116,7 +119,7 @@ func (b reportBuilder) timelineSection(decisions table) (reports.Section, error)
 			decisionRows = withoutColumn(decisions, "state_location")
 			section.Text = append(section.Text, "Every decision is recorded in the state file "+formatValue(location)+".")
 		}
-		decisionRows = firstSentences(decisionRows, "message")
+		decisionRows = mergeShares(firstSentences(decisionRows, "message"))
 		section.Text = append(section.Text, "Each message is cut to its first sentence: cutover query report_gate_decisions prints them whole.")
 		section.Tables = append(section.Tables, reportTable("Gate decisions (report_gate_decisions)", decisionRows, "report_gate_decisions", 0))
 	} else {
@@ -174,7 +177,9 @@ func decommissionSteps(message string) []string {
 }
 
 // decisionLabel returns the timeline's label of a gate decision: the step's
-// new weight, the rollback's, or the verdict of an evaluation.
+// new weight, the rollback's, or FAIL for an evaluation with a failed check.
+// An evaluation that waits gets no label, only its line, so that the labels
+// of the changes stay readable.
 func decisionLabel(decisions table, row []any) string {
 	after := formatValue(cellValue(decisions, row, "alb_share_after"))
 	switch kind := stringValue(cellValue(decisions, row, "kind")); kind {
@@ -183,10 +188,47 @@ func decisionLabel(decisions table, row []any) string {
 	case "rollback":
 		return "rollback to " + after + " %"
 	case "evaluation":
-		return strings.TrimPrefix(stringValue(cellValue(decisions, row, "verdict")), "HALT-")
+		if verdict := stringValue(cellValue(decisions, row, "verdict")); verdict != "HALT-WAIT" {
+			return strings.TrimPrefix(verdict, "HALT-")
+		}
+		return ""
 	default:
 		return kind
 	}
+}
+
+// mergeShares returns a copy of t with the columns alb_share_before and
+// alb_share_after replaced by one column alb_share, such as "10 → 25", so
+// that the decisions table fits the page.
+func mergeShares(t table) table {
+	before, after := t.column("alb_share_before"), t.column("alb_share_after")
+	if before < 0 || after < 0 {
+		return t
+	}
+	out := table{}
+	for i, name := range t.columns {
+		switch i {
+		case before:
+			out.columns = append(out.columns, "alb_share")
+		case after:
+		default:
+			out.columns = append(out.columns, name)
+		}
+	}
+	for _, row := range t.rows {
+		var merged []any
+		for i, value := range row {
+			switch i {
+			case before:
+				merged = append(merged, formatValue(value)+" → "+formatValue(row[after]))
+			case after:
+			default:
+				merged = append(merged, value)
+			}
+		}
+		out.rows = append(out.rows, merged)
+	}
+	return out
 }
 
 // firstSentences returns a copy of t whose column holds only the first
@@ -601,7 +643,7 @@ func (b reportBuilder) decommissionSection(decisions table) reports.Section {
 		title := "Steps of the run at " + formatValue(cellValue(runs, row, "time"))
 		section.Tables = append(section.Tables, reportTable(title, stepTable, "report_gate_decisions", 0))
 	}
-	runs = withoutColumn(firstSentences(runs, "message"), "state_location")
+	runs = mergeShares(withoutColumn(firstSentences(runs, "message"), "state_location"))
 	section.Tables = append([]reports.Table{reportTable("Decommission runs (report_gate_decisions)", runs, "report_gate_decisions", 0)}, section.Tables...)
 	return section
 }

@@ -161,13 +161,14 @@ func TestDecisionLabels(t *testing.T) {
 		{"step", "GO", int64(25)},
 		{"rollback", "HALT-FAIL", int64(0)},
 		{"evaluation", "HALT-WAIT", int64(25)},
+		{"evaluation", "HALT-FAIL", int64(25)},
 		{"decommission", nil, int64(100)},
 	}}
 	var labels []string
 	for _, row := range decisions.rows {
 		labels = append(labels, decisionLabel(decisions, row))
 	}
-	assert.Equal(t, []string{"step to 25 %", "rollback to 0 %", "WAIT", "decommission"}, labels)
+	assert.Equal(t, []string{"step to 25 %", "rollback to 0 %", "", "FAIL", "decommission"}, labels)
 }
 
 func TestFirstSentences(t *testing.T) {
@@ -200,4 +201,17 @@ func TestDecommissionSteps(t *testing.T) {
 		decommissionSteps(message))
 	assert.Empty(t, decommissionSteps("Decommission of partner-api-nlb. "))
 	assert.Empty(t, decommissionSteps("Decommission of partner-api-nlb."))
+}
+
+func TestMergeShares(t *testing.T) {
+	decisions := table{columns: []string{"kind", "alb_share_before", "alb_share_after", "outcome"}, rows: [][]any{
+		{"step", int64(10), int64(25), "applied"},
+		{"rollback", int64(10), int64(0), "applied"},
+	}}
+	merged := mergeShares(decisions)
+	assert.Equal(t, []string{"kind", "alb_share", "outcome"}, merged.columns)
+	assert.Equal(t, [][]any{{"step", "10 → 25", "applied"}, {"rollback", "10 → 0", "applied"}}, merged.rows)
+
+	other := table{columns: []string{"kind"}, rows: [][]any{{"step"}}}
+	assert.Equal(t, other, mergeShares(other))
 }
