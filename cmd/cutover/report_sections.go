@@ -524,7 +524,8 @@ func (b reportBuilder) preflightSection() (reports.Section, error) {
 	}
 	section.Text = append(section.Text, fmt.Sprintf(
 		"Of %d predictions of the latest preflight run, the ALB confirmed %d and contradicted %d, and %d identities made no ALB connection.",
-		len(outcomes.rows), matches["confirmed"], matches["contradicted"], matches["unseen"]))
+		len(outcomes.rows), matches["confirmed"], matches["contradicted"], matches["unseen"]),
+		"A confirmed accept can still have failed ALB connections, such as those of a certificate that expired after the run.")
 	first := outcomes.rows[0]
 	section.Text = append(section.Text, fmt.Sprintf(
 		"The run was at %s, and the ALB columns count connections from %s on.",

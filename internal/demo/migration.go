@@ -29,6 +29,9 @@ const (
 	segment = 30 * time.Minute
 	// storyLength bounds the simulated time of the story.
 	storyLength = 12 * time.Hour
+	// maxLineLength bounds the line printed for each gate run, in
+	// characters.
+	maxLineLength = 160
 	// maxGateRuns bounds the gate's walk from 10 to 100 %.
 	maxGateRuns = 24
 )
@@ -97,6 +100,9 @@ type migration struct {
 	albWeight int
 	// ingestedTo is the end of the terminator logs ingested so far.
 	ingestedTo time.Time
+	// echo prints the ingest and metrics commands, which otherwise run
+	// without a word.
+	echo bool
 	// restoreEnv undoes the environment that points the AWS SDK at the
 	// loopback server.
 	restoreEnv func()
@@ -207,7 +213,12 @@ func (m *migration) play(ctx context.Context) (string, error) {
 		m.srv.URL, a.NLB.Name, len(a.Instances), a.ALB.Name, m.cfg.LoadBalancerName+"-clients", strings.TrimSuffix(a.RecordName, "."), m.start.Format("2006-01-02 15:04 MST"))
 
 	// Before any traffic moves: the NLB path's evidence and preflight.
-	if err := m.advance(ctx, time.Hour); err != nil {
+	if err := m.simulate(ctx, time.Hour); err != nil {
+		return "", err
+	}
+	m.narrate("An hour of traffic, all on the NLB. Load the logs: the ALB's from S3 (none yet) and the nginx instances' from CloudWatch Logs, with the NLB's health checks told apart by their subnets.")
+	m.echo = true
+	if err := m.ingest(ctx); err != nil {
 		return "", err
 	}
 	m.narrate("Before moving any traffic, check the NLB path's clients against the ALB's trust store. Preflight reads the trust store through the listener, and warns: one cohort's certificates chain to intermediate CAs that the trust store lacks.")
@@ -221,13 +232,18 @@ func (m *migration) play(ctx context.Context) (string, error) {
 	}
 	m.albWeight = 10
 
-	if err := m.advance(ctx, time.Hour); err != nil {
+	if err := m.simulate(ctx, time.Hour); err != nil {
+		return "", err
+	}
+	m.narrate("An hour at 10 %%. Load both paths' new logs and the load balancers' metrics.")
+	if err := m.ingest(ctx); err != nil {
 		return "", err
 	}
 	if err := m.pullMetrics(ctx); err != nil {
 		return "", err
 	}
-	m.narrate("An hour at 10 %%. Analyze compares the two paths since the step, check by check.")
+	m.echo = false
+	m.narrate("Analyze compares the two paths since the step, check by check.")
 	if err := m.cutover(ctx, exitFail, "analyze", "--since", "1h", "--alb-weight", "10"); err != nil {
 		return "", err
 	}
@@ -327,15 +343,18 @@ func (m *migration) gateStep(ctx context.Context) error {
 	case res.Executed && res.Outcome == "applied":
 		fmt.Fprintf(m.opts.Stdout, "%s  gate: %s, %d %% -> %d %%\n", at, res.Verdict, res.FromPercent, res.ToPercent)
 		m.albWeight = res.ToPercent
-	case res.BakeRemaining > 0:
-		fmt.Fprintf(m.opts.Stdout, "%s  gate: %s at %d %%, %s of the bake left\n", at, res.Verdict, res.FromPercent,
-			shortDuration(time.Duration(res.BakeRemaining*float64(time.Second))))
 	default:
-		reason := ""
-		if len(res.Reasons) > 0 {
-			reason = ": " + firstSentence(res.Reasons[0])
+		line := fmt.Sprintf("%s  gate: %s at %d %%", at, res.Verdict, res.FromPercent)
+		if res.BakeRemaining > 0 {
+			line += fmt.Sprintf(", %s of the bake left", shortDuration(time.Duration(res.BakeRemaining*float64(time.Second))))
 		}
-		fmt.Fprintf(m.opts.Stdout, "%s  gate: %s at %d %%%s\n", at, res.Verdict, res.FromPercent, reason)
+		if len(res.Reasons) > 0 {
+			line += ": " + firstSentence(res.Reasons[0])
+		}
+		if runes := []rune(line); len(runes) > maxLineLength {
+			line = string(runes[:maxLineLength-3]) + "..."
+		}
+		fmt.Fprintln(m.opts.Stdout, line)
 	}
 	return nil
 }
@@ -390,13 +409,30 @@ func (m *migration) pullMetrics(ctx context.Context) error {
 // cutover prints a command, runs it with the database and policy, and
 // prints its results.
 func (m *migration) cutover(ctx context.Context, want int, args ...string) error {
-	fmt.Fprintf(m.opts.Stdout, "$ cutover %s\n", quoteArgs(args))
+	m.printCommand(args)
 	return m.run(ctx, want, m.opts.Stdout, args...)
 }
 
+// printCommand prints the command line of args as a user would type it,
+// with the database and policy, and paths relative to the working
+// directory.
+func (m *migration) printCommand(args []string) {
+	shown := m.withCommon(args)
+	for i, arg := range shown {
+		if filepath.IsAbs(arg) {
+			shown[i] = relative(arg)
+		}
+	}
+	fmt.Fprintf(m.opts.Stdout, "$ cutover %s\n", quoteArgs(shown))
+}
+
 // run runs a command with the database, and the policy where it takes one,
-// and returns an error when it exits with another code than want.
+// and returns an error when it exits with another code than want. With
+// m.echo it prints the command line first.
 func (m *migration) run(ctx context.Context, want int, stdout io.Writer, args ...string) error {
+	if m.echo && stdout == io.Discard {
+		m.printCommand(args)
+	}
 	args = m.withCommon(args)
 	if code := m.opts.Cutover(ctx, m.clock.Now, args, stdout, m.opts.Stderr); code != want {
 		return fmt.Errorf("cutover %s: exit code %d, expected %d", quoteArgs(args), code, want)
