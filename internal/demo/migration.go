@@ -417,13 +417,13 @@ func (m *migration) cutover(ctx context.Context, want int, args ...string) error
 // with the database and policy, and paths relative to the working
 // directory.
 func (m *migration) printCommand(args []string) {
-	shown := m.withCommon(args)
-	for i, arg := range shown {
+	commandLine := m.withCommon(args)
+	for i, arg := range commandLine {
 		if filepath.IsAbs(arg) {
-			shown[i] = relative(arg)
+			commandLine[i] = relative(arg)
 		}
 	}
-	fmt.Fprintf(m.opts.Stdout, "$ cutover %s\n", quoteArgs(shown))
+	fmt.Fprintf(m.opts.Stdout, "$ cutover %s\n", quoteArgs(commandLine))
 }
 
 // run runs a command with the database, and the policy where it takes one,
