@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -190,14 +189,6 @@ func isAllowedURL(rawURL string) bool {
 	default:
 		return false
 	}
-}
-
-// resolvePath makes a relative path absolute against the repository root.
-func resolvePath(root, path string) string {
-	if filepath.IsAbs(path) {
-		return path
-	}
-	return filepath.Join(root, path)
 }
 
 func TestParseQueryTotals(t *testing.T) {

@@ -508,3 +508,11 @@ func writeScreenshot(t *testing.T, ctx context.Context, path string) {
 	}
 	t.Logf("wrote %s (%d bytes)", path, len(image))
 }
+
+// resolvePath makes a relative path absolute against the repository root.
+func resolvePath(root, path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(root, path)
+}
