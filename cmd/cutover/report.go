@@ -118,6 +118,8 @@ type reportBuilder struct {
 	db     *store.DB
 	dbPath string
 	window reports.Window
+	// generated is the report's creation time, which build sets.
+	generated time.Time
 }
 
 // query runs the named query with the builder's window and the variables.
@@ -136,6 +138,7 @@ func (b reportBuilder) query(name string, vars map[string]any) (table, error) {
 // build runs every query of the report and fills the report. generated is
 // the report's creation time.
 func (b reportBuilder) build(generated time.Time) (reports.Report, error) {
+	b.generated = generated
 	report := reports.Report{
 		Generated: generated.UTC(),
 		Database:  b.dbPath,

@@ -120,7 +120,7 @@ func (b reportBuilder) timelineSection(decisions table) (reports.Section, error)
 			section.Text = append(section.Text, "Every decision is recorded in the state file "+formatValue(location)+".")
 		}
 		decisionRows = mergeShares(firstSentences(decisionRows, "message"))
-		section.Text = append(section.Text, "Each message is cut to its first sentence: cutover query report_gate_decisions prints them whole.")
+		section.Text = append(section.Text, "Each message is cut to its first sentence. The named query report_gate_decisions returns them whole.")
 		section.Tables = append(section.Tables, reportTable("Gate decisions (report_gate_decisions)", decisionRows, "report_gate_decisions", 0))
 	} else {
 		section.Text = append(section.Text, "No gate decision in the window.")
@@ -485,6 +485,11 @@ func (b reportBuilder) expiringSection() (reports.Section, error) {
 		Window: b.window,
 	}
 	within := fmt.Sprintf("%d seconds", int64(expiringWithin.Seconds()))
+	// Without an end, the window ends when the report is made, so that
+	// days_left counts from the time the report shows.
+	if b.window.To.IsZero() {
+		b.window.To = b.generated
+	}
 	expiring, err := b.query("certs_expiring", map[string]any{"within": within})
 	if err != nil {
 		return section, err

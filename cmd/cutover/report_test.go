@@ -215,3 +215,46 @@ func TestMergeShares(t *testing.T) {
 	other := table{columns: []string{"kind"}, rows: [][]any{{"step"}}}
 	assert.Equal(t, other, mergeShares(other))
 }
+
+// Without a window end, days_left in the expiring section counts from the
+// report's creation time, the clock of the run, not from the database's.
+func TestReportExpiringCountsFromGenerated(t *testing.T) {
+	db, _ := simulatedDB(t, "healthy", time.Hour, 25, false)
+	out := filepath.Join(t.TempDir(), "report")
+	generated := scenarioStart.Add(time.Hour)
+
+	code, _, errOut := cutoverAt(t, generated, "report", "--db", db, "--out", out)
+	require.Equal(t, exitOK, code, errOut)
+
+	jsonBytes, err := os.ReadFile(filepath.Join(out, "report.json"))
+	require.NoError(t, err)
+	var doc struct {
+		Sections []struct {
+			ID     string `json:"id"`
+			Tables []struct {
+				Columns []string   `json:"columns"`
+				Rows    [][]string `json:"rows"`
+			} `json:"tables"`
+		} `json:"sections"`
+	}
+	require.NoError(t, json.Unmarshal(jsonBytes, &doc))
+	checked := 0
+	for _, section := range doc.Sections {
+		if section.ID != reports.SectionExpiring {
+			continue
+		}
+		require.NotEmpty(t, section.Tables, "the simulated clients include certificates that expire within 30 days")
+		table := section.Tables[0]
+		notAfter, daysLeft := slices.Index(table.Columns, "not_after"), slices.Index(table.Columns, "days_left")
+		require.True(t, notAfter >= 0 && daysLeft >= 0, "columns %v", table.Columns)
+		for _, row := range table.Rows {
+			expiry, err := time.Parse(time.RFC3339, row[notAfter])
+			require.NoError(t, err)
+			days, err := strconv.ParseFloat(row[daysLeft], 64)
+			require.NoError(t, err)
+			assert.InDelta(t, expiry.Sub(generated).Hours()/24, days, 0.051, "certificate expiring at %s", row[notAfter])
+			checked++
+		}
+	}
+	assert.Positive(t, checked)
+}
