@@ -11,8 +11,10 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,10 +58,7 @@ func Run(ctx context.Context, opts Options) (string, error) {
 	if opts.Day.IsZero() {
 		opts.Day = time.Now().UTC().Truncate(24 * time.Hour).Add(-48 * time.Hour)
 	}
-	if err := os.RemoveAll(opts.Dir); err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+	if err := prepareDir(opts.Dir); err != nil {
 		return "", err
 	}
 	m, err := newMigration(ctx, opts)
@@ -68,6 +67,33 @@ func Run(ctx context.Context, opts Options) (string, error) {
 	}
 	defer m.close()
 	return m.play(ctx)
+}
+
+// markerFile marks a folder that the demo wrote, which a later run may
+// empty.
+const markerFile = ".cutover-demo"
+
+// prepareDir empties dir and writes the marker file into it. It rejects a
+// folder that is not empty and has no marker file, so that a mistyped
+// --dir never deletes someone's files.
+func prepareDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return err
+	case len(entries) > 0:
+		if _, err := os.Stat(filepath.Join(dir, markerFile)); err != nil {
+			return fmt.Errorf("folder %s is not empty and was not written by cutover demo: choose a new or empty folder with --dir", dir)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, markerFile), []byte("cutover demo writes this folder and empties it on its next run.\n"), 0o644)
 }
 
 // simClock is the simulated clock. It stands still between the demo's

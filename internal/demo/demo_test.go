@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -73,4 +74,26 @@ func TestRunStopsOnUnexpectedExitCode(t *testing.T) {
 func TestFirstSentence(t *testing.T) {
 	assert.Equal(t, "The ALB returns 5xx for 0.52 % of requests.", firstSentence("The ALB returns 5xx for 0.52 % of requests. The difference lies between -0.46 pt and +0.65 pt."))
 	assert.Equal(t, "no full stop", firstSentence("no full stop"))
+}
+
+// The demo empties a folder it wrote before, and rejects one with other
+// files, which it leaves as it is.
+func TestPrepareDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	require.NoError(t, prepareDir(dir))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "cutover.duckdb"), []byte("old"), 0o644))
+	require.NoError(t, prepareDir(dir))
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	assert.Equal(t, markerFile, entries[0].Name())
+
+	other := t.TempDir()
+	notes := filepath.Join(other, "notes.txt")
+	require.NoError(t, os.WriteFile(notes, []byte("keep"), 0o644))
+	err = prepareDir(other)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "is not empty and was not written by cutover demo")
+	_, err = os.Stat(notes)
+	assert.NoError(t, err, "the other folder's file stays")
 }

@@ -209,7 +209,7 @@ func setEnv(env []string) func() {
 
 func (m *migration) play(ctx context.Context) (string, error) {
 	a := m.account
-	m.narrate("A loopback AWS account on %s: the NLB %s passes TCP through to %d nginx instances that verify client certificates, the ALB %s verifies them itself with the trust store %s, and the weighted alias records %s send all traffic to the NLB. The ALB's logs go to S3, nginx's to CloudWatch Logs, both load balancers' metrics to CloudWatch. The clock is simulated: the story starts at %s.",
+	m.narrate("A loopback AWS account on %s: the NLB %s passes TCP through to %d nginx instances that verify client certificates, the ALB %s verifies them itself with the trust store %s, and the weighted alias records %s send all traffic to the NLB. The ALB's logs go to S3, nginx's to CloudWatch Logs, both load balancers' metrics to CloudWatch. The clock is simulated: the story starts at %s. The commands that call AWS reach the loopback server through AWS_ENDPOINT_URL, which the demo sets for itself only: run by hand, they would call the AWS account that your shell is configured for.",
 		m.srv.URL, a.NLB.Name, len(a.Instances), a.ALB.Name, m.cfg.LoadBalancerName+"-clients", strings.TrimSuffix(a.RecordName, "."), m.start.Format("2006-01-02 15:04 MST"))
 
 	// Before any traffic moves: the NLB path's evidence and preflight.
@@ -222,7 +222,7 @@ func (m *migration) play(ctx context.Context) (string, error) {
 		return "", err
 	}
 	m.narrate("Before moving any traffic, check the NLB path's clients against the ALB's trust store. Preflight reads the trust store through the listener, and warns: one cohort's certificates chain to intermediate CAs that the trust store lacks.")
-	if err := m.cutover(ctx, exitFail, "preflight", "--listener", m.listener, "--since", "1h"); err != nil {
+	if err := m.cutover(ctx, exitFail, "preflight", "--listener", m.listener, "--from", m.stamp(m.start), "--to", m.stamp(m.at)); err != nil {
 		return "", err
 	}
 
@@ -244,7 +244,7 @@ func (m *migration) play(ctx context.Context) (string, error) {
 	}
 	m.echo = false
 	m.narrate("Analyze compares the two paths since the step, check by check.")
-	if err := m.cutover(ctx, exitFail, "analyze", "--since", "1h", "--alb-weight", "10"); err != nil {
+	if err := m.cutover(ctx, exitFail, "analyze", "--from", m.stamp(m.at.Add(-time.Hour)), "--to", m.stamp(m.at), "--alb-weight", "10"); err != nil {
 		return "", err
 	}
 	m.narrate("The bake time is over, so the gate judges the step: it halts, names the cohort the ALB leaves behind and, because the policy rolls back on that check, puts all traffic back on the NLB.")
@@ -261,7 +261,7 @@ func (m *migration) play(ctx context.Context) (string, error) {
 	}
 	m.cfg.ALBTrust = fixed
 	m.narrate("The team adds Fabrikam's intermediate CAs to the trust store (aws elbv2 modify-trust-store), and preflight finds no client that the NLB accepts and the ALB would reject.")
-	if err := m.cutover(ctx, exitOK, "preflight", "--listener", m.listener, "--since", "2h"); err != nil {
+	if err := m.cutover(ctx, exitOK, "preflight", "--listener", m.listener, "--from", m.stamp(m.start), "--to", m.stamp(m.at)); err != nil {
 		return "", err
 	}
 
@@ -388,7 +388,7 @@ func (m *migration) ingest(ctx context.Context) error {
 	}
 	args := []string{"ingest", "-q", "--terminator", "nginx",
 		"cwlogs://" + m.cfg.TerminatorAccessLogGroup(), "cwlogs://" + m.cfg.TerminatorErrorLogGroup(),
-		"--from", m.ingestedTo.Format(time.RFC3339), "--to", m.at.Format(time.RFC3339)}
+		"--from", m.stamp(m.ingestedTo), "--to", m.stamp(m.at)}
 	for _, cidr := range m.cfg.NLBSubnets {
 		args = append(args, "--health-check-cidr", cidr)
 	}
@@ -403,7 +403,7 @@ func (m *migration) ingest(ctx context.Context) error {
 // story began.
 func (m *migration) pullMetrics(ctx context.Context) error {
 	return m.run(ctx, exitOK, io.Discard, "cloudwatch", "pull", "-q", "--alb", m.cfg.LoadBalancerName, "--nlb", m.cfg.NLBName,
-		"--from", m.start.Format(time.RFC3339), "--to", m.at.Format(time.RFC3339))
+		"--from", m.stamp(m.start), "--to", m.stamp(m.at))
 }
 
 // cutover prints a command, runs it with the database and policy, and
@@ -450,6 +450,11 @@ func (m *migration) withCommon(args []string) []string {
 	}
 	return append(out, "--db", m.db)
 }
+
+// stamp formats t for a command's --from or --to. The demo gives windows as
+// times, because --since counts back from the real clock when a printed
+// command is run again by hand.
+func (m *migration) stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // narrate prints a paragraph of the narrative with the simulated time.
 func (m *migration) narrate(format string, args ...any) {
