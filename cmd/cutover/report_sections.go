@@ -205,28 +205,11 @@ func mergeShares(t table) table {
 	if before < 0 || after < 0 {
 		return t
 	}
-	out := table{}
-	for i, name := range t.columns {
-		switch i {
-		case before:
-			out.columns = append(out.columns, "alb_share")
-		case after:
-		default:
-			out.columns = append(out.columns, name)
-		}
-	}
-	for _, row := range t.rows {
-		var merged []any
-		for i, value := range row {
-			switch i {
-			case before:
-				merged = append(merged, formatValue(value)+" → "+formatValue(row[after]))
-			case after:
-			default:
-				merged = append(merged, value)
-			}
-		}
-		out.rows = append(out.rows, merged)
+	out := withoutColumn(t, "alb_share_after")
+	merged := out.column("alb_share_before")
+	out.columns[merged] = "alb_share"
+	for i, row := range out.rows {
+		row[merged] = formatValue(t.rows[i][before]) + " → " + formatValue(t.rows[i][after])
 	}
 	return out
 }

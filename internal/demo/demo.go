@@ -1,5 +1,5 @@
 // Package demo runs a whole migration from an NLB to an ALB on a loopback
-// AWS account, with no AWS credentials, and tells it as it goes. It seeds
+// AWS account, with no AWS credentials, and prints what happens as it goes. It seeds
 // the account (an NLB with three nginx instances, an ALB in mutual TLS
 // verify mode whose trust store lacks the intermediate CAs of one client
 // cohort, and the weighted Route 53 records), simulates the traffic of each
@@ -96,9 +96,9 @@ func prepareDir(dir string) error {
 	return os.WriteFile(filepath.Join(dir, markerFile), []byte("cutover demo writes this folder and empties it on its next run.\n"), 0o644)
 }
 
-// simClock is the simulated clock. It stands still between the demo's
-// moves, so that a step's bake, which starts when the gate runs, ends
-// exactly when the demo runs the gate again after the bake time.
+// simClock is the simulated clock. It moves only when the demo sets it, so
+// that a step's bake, which starts when the gate runs, ends exactly when the
+// demo runs the gate again after the bake time.
 type simClock struct {
 	mu sync.Mutex
 	at time.Time
