@@ -14,6 +14,7 @@ import (
 
 	"github.com/cutover-dev/cutover/internal/gate"
 	"github.com/cutover-dev/cutover/internal/policy"
+	"github.com/cutover-dev/cutover/internal/timefmt"
 )
 
 // The names of the checks, in the order RunChecks returns them.
@@ -176,15 +177,15 @@ func checkWeightZero(in CheckInput) Check {
 
 	need := ttl + in.Settings.DrainTime
 	elapsed := in.Now.Sub(in.NLBZeroSince)
-	since := fmt.Sprintf("since %s (%s ago)", in.NLBZeroSince.UTC().Format(time.RFC3339), formatDuration(elapsed))
+	since := fmt.Sprintf("since %s (%s ago)", in.NLBZeroSince.UTC().Format(time.RFC3339), timefmt.Duration(elapsed))
 	if elapsed <= need {
 		check.Message = fmt.Sprintf("The NLB records have weight 0 %s, which is not longer than their TTL of %s plus the drain time of %s; run the command again in %s.",
-			since, formatDuration(ttl), formatDuration(in.Settings.DrainTime), formatDuration(need-elapsed+time.Second))
+			since, timefmt.Duration(ttl), timefmt.Duration(in.Settings.DrainTime), timefmt.Duration(need-elapsed+time.Second))
 		return check
 	}
 	check.Passed = true
 	check.Message = fmt.Sprintf("The NLB records of %d record set(s) have weight 0 %s, longer than their TTL of %s plus the drain time of %s.",
-		len(in.Records), since, formatDuration(ttl), formatDuration(in.Settings.DrainTime))
+		len(in.Records), since, timefmt.Duration(ttl), timefmt.Duration(in.Settings.DrainTime))
 	if deleted > 0 {
 		check.Message += fmt.Sprintf(" %d of them are already deleted.", deleted)
 	}
@@ -204,7 +205,7 @@ func recordTTL(r r53types.ResourceRecordSet) time.Duration {
 // NLB and that the client data has no problem that could hide one.
 func checkNLBOnlyClients(in CheckInput) Check {
 	check := Check{Name: CheckNLBOnlyClients}
-	lookBack := formatDuration(in.Settings.LookBack)
+	lookBack := timefmt.Duration(in.Settings.LookBack)
 	var clients string
 	if len(in.NLBOnlyClients) > 0 {
 		listed := in.NLBOnlyClients[:min(len(in.NLBOnlyClients), maxListedClients)]
@@ -332,26 +333,4 @@ func checkDeletionProtection(inv *Inventory) Check {
 	check.Passed = true
 	check.Message = "Deletion protection is off for the NLB."
 	return check
-}
-
-// formatDuration formats d rounded to the second, in days when it is a
-// whole number of days, and otherwise as time.Duration does without
-// trailing zero units, such as "31m" or "1h30m".
-func formatDuration(d time.Duration) string {
-	d = d.Round(time.Second)
-	const day = 24 * time.Hour
-	if d >= day && d%day == 0 {
-		if d == day {
-			return "1 day"
-		}
-		return fmt.Sprintf("%d days", d/day)
-	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+
+	"github.com/cutover-dev/cutover/internal/timefmt"
 )
 
 // The CloudWatch metric that counts new connections to a Network Load
@@ -107,7 +109,7 @@ func checkNewFlows(ctx context.Context, api CloudWatchAPI, inv *Inventory, in Ch
 		}
 	}
 
-	window := formatDuration(in.Settings.DrainTime)
+	window := timefmt.Duration(in.Settings.DrainTime)
 	background := in.Settings.BackgroundNewFlows
 	switch {
 	case above > 0:

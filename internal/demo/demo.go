@@ -122,19 +122,6 @@ func (c *simClock) Now() time.Time {
 	return c.at
 }
 
-// shortDuration formats d without trailing zero units, such as "30m" or
-// "1h30m".
-func shortDuration(d time.Duration) string {
-	s := d.Round(time.Second).String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
-
 // quoteArgs joins args for display, quoting those a shell would split.
 func quoteArgs(args []string) string {
 	quoted := make([]string, len(args))

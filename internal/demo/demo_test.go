@@ -13,22 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestShortDuration(t *testing.T) {
-	tests := []struct {
-		in   time.Duration
-		want string
-	}{
-		{30 * time.Minute, "30m"},
-		{time.Hour, "1h"},
-		{90 * time.Minute, "1h30m"},
-		{45 * time.Second, "45s"},
-		{0, "0s"},
-	}
-	for _, tc := range tests {
-		assert.Equal(t, tc.want, shortDuration(tc.in), tc.in.String())
-	}
-}
-
 func TestQuoteArgs(t *testing.T) {
 	got := quoteArgs([]string{"query", "SELECT * FROM t", "it's", "", "--db", "demo/cutover.duckdb"})
 	assert.Equal(t, `query 'SELECT * FROM t' 'it'\''s' '' --db demo/cutover.duckdb`, got)

@@ -14,6 +14,7 @@ import (
 	"github.com/cutover-dev/cutover/internal/loopback"
 	"github.com/cutover-dev/cutover/internal/sim"
 	"github.com/cutover-dev/cutover/internal/simaws"
+	"github.com/cutover-dev/cutover/internal/timefmt"
 )
 
 const (
@@ -346,7 +347,7 @@ func (m *migration) gateStep(ctx context.Context) error {
 	default:
 		line := fmt.Sprintf("%s  gate: %s at %d %%", at, res.Verdict, res.FromPercent)
 		if res.BakeRemaining > 0 {
-			line += fmt.Sprintf(", %s of the bake left", shortDuration(time.Duration(res.BakeRemaining*float64(time.Second))))
+			line += fmt.Sprintf(", %s of the bake left", timefmt.Duration(time.Duration(res.BakeRemaining*float64(time.Second))))
 		}
 		if len(res.Reasons) > 0 {
 			line += ": " + firstSentence(res.Reasons[0])
