@@ -1,12 +1,12 @@
 // Package demo runs a whole migration from an NLB to an ALB on a loopback
-// AWS account, with no AWS credentials, and prints what happens as it goes. It seeds
-// the account (an NLB with three nginx instances, an ALB in mutual TLS
-// verify mode whose trust store lacks the intermediate CAs of one client
-// cohort, and the weighted Route 53 records), simulates the traffic of each
-// stage into S3, CloudWatch Logs and CloudWatch, and runs cutover as a team
-// would: preflight, the first step, the halt, the trust store fix, the gate
-// up to 100 %, the decommission and the report. "cutover demo" and "make
-// demo" run it.
+// AWS account, with no AWS credentials, and prints what happens as it goes.
+// The account has an NLB with three nginx instances, an ALB in mutual TLS
+// verify mode, and the weighted Route 53 records. The ALB's trust store
+// lacks the intermediate CAs of one client cohort. The demo simulates each
+// stage's traffic into S3, CloudWatch Logs and CloudWatch, and runs cutover
+// as a team would: preflight, the first step, the halt, the trust store fix,
+// the gate up to 100 %, the decommission and the report. "cutover demo" and
+// "make demo" run it.
 package demo
 
 import (
