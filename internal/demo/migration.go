@@ -101,8 +101,8 @@ type migration struct {
 	albWeight int
 	// ingestedTo is the end of the terminator logs ingested so far.
 	ingestedTo time.Time
-	// echo prints the ingest and metrics commands, which otherwise run
-	// without a word.
+	// echo makes runQuietly print the command lines of the ingest and
+	// metrics commands.
 	echo bool
 	// restoreEnv undoes the environment that points the AWS SDK at the
 	// loopback server.
@@ -131,7 +131,6 @@ func newMigration(ctx context.Context, opts Options) (*migration, error) {
 	cfg.PopulationStart, cfg.PopulationDuration = start, storyLength
 	cfg.Prefix = "partner-api"
 	cfg.TerminatorLogEvents = true
-	cfg.ALBWeight = 0
 	m.cfg = cfg
 	// One PKI for the whole story, so that the CRLs are valid to its end.
 	if m.pki, err = sim.NewPKI(&cfg); err != nil {
@@ -384,7 +383,7 @@ func (m *migration) simulate(ctx context.Context, duration time.Duration) error 
 // ingest loads the ALB's new log objects from S3 and the terminators' log
 // events since the last ingest from CloudWatch Logs.
 func (m *migration) ingest(ctx context.Context) error {
-	if err := m.run(ctx, exitOK, io.Discard, "ingest", "-q", fmt.Sprintf("s3://%s/%s/", logBucket, m.cfg.Prefix)); err != nil {
+	if err := m.runQuietly(ctx, "ingest", "-q", fmt.Sprintf("s3://%s/%s/", logBucket, m.cfg.Prefix)); err != nil {
 		return err
 	}
 	args := []string{"ingest", "-q", "--terminator", "nginx",
@@ -393,7 +392,7 @@ func (m *migration) ingest(ctx context.Context) error {
 	for _, cidr := range m.cfg.NLBSubnets {
 		args = append(args, "--health-check-cidr", cidr)
 	}
-	if err := m.run(ctx, exitOK, io.Discard, args...); err != nil {
+	if err := m.runQuietly(ctx, args...); err != nil {
 		return err
 	}
 	m.ingestedTo = m.at
@@ -403,7 +402,7 @@ func (m *migration) ingest(ctx context.Context) error {
 // pullMetrics pulls both load balancers' CloudWatch metrics since the
 // story began.
 func (m *migration) pullMetrics(ctx context.Context) error {
-	return m.run(ctx, exitOK, io.Discard, "cloudwatch", "pull", "-q", "--alb", m.cfg.LoadBalancerName, "--nlb", m.cfg.NLBName,
+	return m.runQuietly(ctx, "cloudwatch", "pull", "-q", "--alb", m.cfg.LoadBalancerName, "--nlb", m.cfg.NLBName,
 		"--from", m.stamp(m.start), "--to", m.stamp(m.at))
 }
 
@@ -427,13 +426,18 @@ func (m *migration) printCommand(args []string) {
 	fmt.Fprintf(m.opts.Stdout, "$ cutover %s\n", quoteArgs(commandLine))
 }
 
-// run runs a command with the database, and the policy where it takes one,
-// and returns an error when it exits with another code than want. With
+// runQuietly runs a command that must exit 0 and drops its results. With
 // m.echo it prints the command line first.
-func (m *migration) run(ctx context.Context, want int, stdout io.Writer, args ...string) error {
-	if m.echo && stdout == io.Discard {
+func (m *migration) runQuietly(ctx context.Context, args ...string) error {
+	if m.echo {
 		m.printCommand(args)
 	}
+	return m.run(ctx, exitOK, io.Discard, args...)
+}
+
+// run runs a command with the database, and the policy where it takes one,
+// and returns an error when it exits with another code than want.
+func (m *migration) run(ctx context.Context, want int, stdout io.Writer, args ...string) error {
 	args = m.withCommon(args)
 	if code := m.opts.Cutover(ctx, m.clock.Now, args, stdout, m.opts.Stderr); code != want {
 		return fmt.Errorf("cutover %s: exit code %d, expected %d", quoteArgs(args), code, want)
